@@ -1,0 +1,35 @@
+"""The ``kedge`` command. Subcommands live in their own modules and are imported lazily."""
+
+from __future__ import annotations
+
+import click
+
+from kedge.cli.lazy import LazyGroup
+from kedge.cli.output import FORMATS
+
+#: top-level commands: name -> ("module:attribute", short help). Add yours here.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "version": ("kedge.cli.version:version", "Print version information"),
+    "plugins": ("kedge.cli.plugins:plugins", "Inspect installed plugins"),
+    "admin": ("kedge.cli.admin:admin", "Administration commands (settings, local rendering, ...)"),
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-o", "--output", type=click.Choice(FORMATS), default="table", help="Default output format.")
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, output: str, verbose: int) -> None:
+    """Kedge: GitOps continuous delivery for Kubernetes (Argo CD compatible)."""
+    ctx.ensure_object(dict)
+    ctx.obj["output"] = output
+    if verbose:
+        import logging
+
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+        )
+
+
+def main() -> None:
+    cli(prog_name="kedge")

@@ -1,0 +1,27 @@
+"""``kedge admin ...``: commands that work locally, without a Kedge server (like ``argocd admin``)."""
+
+from __future__ import annotations
+
+import click
+
+from kedge.cli.lazy import LazyGroup
+
+#: admin subcommands: name -> ("module:attribute", short help)
+ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "settings": ("kedge.cli.admin:settings", "Validate settings, test resource overrides and RBAC"),
+}
+
+#: admin settings subcommands
+SETTINGS_COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("kedge.cli.settings:validate", "Validate settings in a config directory"),
+}
+
+
+@click.group(cls=LazyGroup, lazy=ADMIN_COMMANDS)
+def admin() -> None:
+    """Administration commands that run locally."""
+
+
+@click.group(cls=LazyGroup, lazy=SETTINGS_COMMANDS)
+def settings() -> None:
+    """Validate settings, resource overrides and RBAC policies."""

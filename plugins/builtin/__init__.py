@@ -1,0 +1,8 @@
+"""Kedge's built-in plugins.
+
+Each module listed in :data:`PLUGIN_MODULES` is a pluggy plugin, registered through the
+entry point ``kedge = builtin`` exactly like a third-party plugin. To add a built-in, write a
+module with ``@hookimpl`` functions and list it here.
+"""
+
+PLUGIN_MODULES: list[str] = []
