@@ -1,0 +1,1 @@
+"""The repo server: fetch sources (Git, Helm repositories), render manifests, cache them."""
