@@ -1,0 +1,1 @@
+"""Argo CD-style settings (``argocd-cm``, ``argocd-rbac-cm``, ``argocd-cmd-params-cm``, Secrets)."""
