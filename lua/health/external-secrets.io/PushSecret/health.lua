@@ -1,0 +1,36 @@
+-- external-secrets.io/PushSecret
+-- Condition Ready: True (reason Synced) -> Healthy; False (reason Errored) -> Degraded;
+-- absent -> Progressing until the first push.
+
+local function find_condition(conditions, ctype)
+  if type(conditions) ~= "table" then
+    return nil
+  end
+  for _, c in ipairs(conditions) do
+    if type(c) == "table" and c.type == ctype then
+      return c
+    end
+  end
+  return nil
+end
+
+local status = obj.status
+local ready = nil
+if type(status) == "table" then
+  ready = find_condition(status.conditions, "Ready")
+end
+if ready == nil then
+  return { status = "Progressing", message = "Waiting for the secret to be pushed" }
+end
+
+local message = ready.message
+if message == nil or message == "" then
+  message = ready.reason or ""
+end
+if ready.status == "True" then
+  return { status = "Healthy", message = message }
+end
+if ready.status == "False" then
+  return { status = "Degraded", message = message }
+end
+return { status = "Progressing", message = "Waiting for the secret to be pushed" }
