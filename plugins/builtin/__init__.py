@@ -5,4 +5,6 @@ entry point ``kedge = builtin`` exactly like a third-party plugin. To add a buil
 module with ``@hookimpl`` functions and list it here.
 """
 
-PLUGIN_MODULES: list[str] = []
+PLUGIN_MODULES: list[str] = [
+    "kedge.builtin.health",
+]
