@@ -24,11 +24,13 @@ WatchCallback = Callable[[str, str, dict[str, Any]], None]
 class StoreError(Exception):
     """A write was refused; ``code``/``reason`` are the Kubernetes Status code and reason."""
 
-    def __init__(self, code: int, reason: str, message: str) -> None:
+    def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.message = message
+        #: the Status ``details`` (name, group, kind, causes) when known
+        self.details = details
 
 
 class ConflictError(StoreError):
@@ -46,6 +48,25 @@ class NotFoundError(StoreError):
 class AlreadyExistsError(StoreError):
     def __init__(self, message: str) -> None:
         super().__init__(409, "AlreadyExists", message)
+
+
+class InvalidError(StoreError):
+    """422 Invalid: the object fails validation; ``details["causes"]`` lists the fields."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(422, "Invalid", message, details)
+
+
+class BadRequestError(StoreError):
+    def __init__(self, message: str) -> None:
+        super().__init__(400, "BadRequest", message)
+
+
+class GoneError(StoreError):
+    """410 Expired: a watch or list asked for a resourceVersion older than the server keeps."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(410, "Expired", message)
 
 
 class ClusterStore(Protocol):
