@@ -638,7 +638,7 @@ metadata: {name: x}
 def test_invalid_yaml_names_file_and_line():
     problems = model.validate_documents("kind: Application\nmetadata:\n  name: [unclosed\n", "bad.yaml")
     assert len(problems) == 1
-    assert problems[0].startswith("bad.yaml: line 4, column 1: invalid YAML:")
+    assert problems[0].startswith("bad.yaml: invalid YAML: line 4, column 1: ")
 
 
 def test_appset_template_may_use_templated_destination_and_omit_project():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from kedge.errors import ConfigError
@@ -14,6 +13,7 @@ from kedge.model.base import KModel
 from kedge.model.checks import CHECKS
 from kedge.model.messages import from_pydantic, show
 from kedge.model.project import AppProject
+from kedge.settings.yamlio import YAMLProblem, load_all
 
 Resource = Application | AppProject | ApplicationSet
 
@@ -32,25 +32,12 @@ class ModelError(ConfigError):
         super().__init__("\n".join(self.problems))
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps timestamps as strings (as Kubernetes does)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def yaml_documents(text: str, filename: str = "<input>") -> list[Any]:
     """All YAML documents in ``text`` (empty documents dropped); raises :class:`ModelError`."""
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ModelError([f"{filename}: {where}invalid YAML: {problem}"]) from None
+        return load_all(text)
+    except YAMLProblem as exc:
+        raise ModelError([f"{filename}: invalid YAML: {exc}"]) from None
 
 
 def _problems(doc: Any, source: str, kind: str | None = None) -> tuple[list[str], KModel | None]:
