@@ -98,8 +98,8 @@ def test_prune_tasks_run_in_reverse_wave_order_and_prune_last():
     )
     assert names(tasks) == [
         "Sync/1:prune ConfigMap/old3",
-        "Sync/2:prune ConfigMap/old2",
         "Sync/2:ConfigMap/keep",
+        "Sync/2:prune ConfigMap/old2",
         "Sync/3:prune ConfigMap/old1",
     ]
     last = plan([with_ann(obj("ConfigMap", "keep"), **wave(2))], live, app_options={"PruneLast": "true"})
