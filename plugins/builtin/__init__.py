@@ -7,4 +7,7 @@ module with ``@hookimpl`` functions and list it here.
 
 PLUGIN_MODULES: list[str] = [
     "kedge.builtin.health",
+    "kedge.builtin.renderers.directory",
+    "kedge.builtin.renderers.jsonnet",
+    "kedge.builtin.renderers.helm",
 ]
