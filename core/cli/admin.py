@@ -14,6 +14,10 @@ ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
 #: admin settings subcommands
 SETTINGS_COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("kedge.cli.settings:validate", "Validate settings in a config directory"),
+    "resource-overrides": (
+        "kedge.cli.resource_overrides:resource_overrides",
+        "Test health checks and actions",
+    ),
     "rbac": ("kedge.cli.rbac:rbac", "Validate RBAC policies and test what a subject may do"),
 }
 

@@ -24,13 +24,12 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lupa.luajit21 import lua_type
-
 from kedge import plugins
 from kedge.errors import KedgeError
-from kedge.health.status import INVALID_STATUS_MESSAGE, UNKNOWN, VALID, HealthStatus
-from kedge.lua import LuaScriptError, describe_resource, runtime
+from kedge.health.status import UNKNOWN, VALID, HealthStatus
+from kedge.lua import describe_resource
 from kedge.lua.overrides import HEALTH_PREFIX, ResourceOverrides, coerce, override_key
+from kedge.lua.scripts import run_health_script
 
 log = logging.getLogger(__name__)
 
@@ -70,53 +69,6 @@ class LuaHealth:
         return f"LuaHealth({self.key})"
 
 
-def run_health_script(source: str, obj: dict, key: str, open_libs: bool = False) -> HealthStatus | None:
-    """Run a health script on ``obj`` with Argo CD's return contract.
-
-    ``{status, message}`` -> that status; an invalid status -> ``Unknown`` /
-    ``Lua returned an invalid health status``; ``nil`` -> ``None`` (no health). Anything else, or a
-    script error, raises :class:`~kedge.lua.LuaScriptError`.
-    """
-    resource = describe_resource(obj)
-    res = runtime().call(source, obj, script_key=key, resource=resource, open_libs=open_libs)
-    if res is None:
-        return None
-    kind = lua_type(res)
-    if kind != "table":
-        raise LuaScriptError(
-            key, resource, f"expect table output from Lua script, not {kind or _lua_type(res)}"
-        )
-    code = res["status"]
-    message = res["message"]
-    if code is not None and not isinstance(code, str):
-        raise LuaScriptError(key, resource, f"the returned status must be a string, not {_lua_type(code)}")
-    if message is None:
-        message = ""
-    elif not isinstance(message, str):
-        if isinstance(message, int | float) and not isinstance(message, bool):
-            message = str(message)
-        else:
-            raise LuaScriptError(
-                key, resource, f"the returned message must be a string, not {_lua_type(message)}"
-            )
-    if code not in VALID:
-        return {"status": UNKNOWN, "message": INVALID_STATUS_MESSAGE}
-    return {"status": code, "message": message}
-
-
-def _lua_type(value: Any) -> str:
-    t = lua_type(value)
-    if t:
-        return t
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str | bytes):
-        return "string"
-    return type(value).__name__
-
-
 # -- the library ------------------------------------------------------------------------------
 def library_root() -> Any:
     """The built-in Lua library (``kedge.lualib``) as an importlib Traversable."""
@@ -124,14 +76,54 @@ def library_root() -> Any:
 
 
 def library_health_script(key: str) -> tuple[str, str] | None:
-    """(source, display path) of the library's health script for an override key, if any."""
+    """(source, display path) of the library's health script for an override key, if any.
+
+    Exact directories first (``lua/health/<group>/<Kind>``), then wildcard directories, where
+    ``_`` stands for ``*`` (``lua/health/_.crossplane.io/_`` is ``*.crossplane.io/*``), most
+    specific first. ``_generic`` holds opt-in scripts and is never matched.
+    """
     path = library_root().joinpath("health", *key.split("/"), "health.lua")
+    found = _read_script(path, f"lua/health/{key}/health.lua")
+    if found is not None:
+        return found
+    for pattern, dirpath in _library_wildcards():
+        if fnmatch.fnmatchcase(key, pattern):
+            return _read_script(
+                dirpath.joinpath("health.lua"), f"lua/health/{dirpath.parent.name}/{dirpath.name}/health.lua"
+            )
+    return None
+
+
+def _read_script(path: Any, label: str) -> tuple[str, str] | None:
     try:
         if not path.is_file():
             return None
-        return path.read_text(encoding="utf-8"), f"lua/health/{key}/health.lua"
+        return path.read_text(encoding="utf-8"), label
     except OSError:
         return None
+
+
+_wildcards: list[tuple[str, Any]] | None = None
+
+
+def _library_wildcards() -> list[tuple[str, Any]]:
+    global _wildcards
+    if _wildcards is None:
+        found: list[tuple[str, Any]] = []
+        root = library_root().joinpath("health")
+        try:
+            groups = [g for g in root.iterdir() if g.is_dir() and not g.name.startswith("_generic")]
+        except OSError:
+            groups = []
+        for g in groups:
+            for k in g.iterdir():
+                if not k.is_dir() or "_" not in g.name + k.name or not k.joinpath("health.lua").is_file():
+                    continue
+                pattern = f"{g.name.replace('_', '*')}/{k.name.replace('_', '*')}"
+                found.append((pattern, k))
+        found.sort(key=lambda p: (-len(p[0].replace("*", "")), p[0]))
+        _wildcards = found
+    return _wildcards
 
 
 # -- Python plugins ---------------------------------------------------------------------------

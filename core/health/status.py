@@ -16,8 +16,6 @@ ORDER: tuple[str, ...] = (HEALTHY, SUSPENDED, PROGRESSING, MISSING, DEGRADED, UN
 _RANK = {code: i for i, code in enumerate(ORDER)}
 VALID = frozenset(ORDER)
 
-INVALID_STATUS_MESSAGE = "Lua returned an invalid health status"
-
 
 class HealthStatus(TypedDict):
     """``{"status": "Healthy"|..., "message": str}``: the shape stored in ``status.resources[].health``."""

@@ -11,7 +11,9 @@ object. We walk the Lua table directly and use the *input* object as a shape hin
   error, as in Argo CD;
 * Lua numbers are doubles (as in gopher-lua): whole numbers come back as ``int`` (JSON has no
   difference) unless the input held a ``float`` at that path, which keeps ``2.0`` a float;
-* ``nil`` is simply absent (JSON ``null`` in the input never reached Lua either).
+* ``nil`` is simply absent: a JSON ``null`` in the input (``creationTimestamp: null``) never
+  reaches Lua, so it is absent from the result too, exactly as in Argo CD;
+* keys keep the input's order, new keys come after them.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def lua_to_python(value: Any, hint: Any = None, _depth: int = 0) -> Any:
         return _to_list(items, hint, _depth)
     out: dict[str, Any] = {}
     hint_map = hint if isinstance(hint, dict) else None
+    if hint_map:
+        # keep the input's key order (YAML output reads like the input); new keys follow
+        position = {k: i for i, k in enumerate(hint_map)}
+        items.sort(key=lambda kv: position.get(kv[0], len(position)))
     for k, v in items:
         if not isinstance(k, str):
             if isinstance(k, bytes):
