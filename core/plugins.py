@@ -84,6 +84,9 @@ class Registry:
         origin = "builtin" if _is_builtin(ep) else "entrypoint"
         name = ep.name if origin == "entrypoint" else f"kedge.{ep.name}"
         if name in self.plugins:
+            other = self.plugins[name].distribution
+            if other != dist:
+                self._skip(name, dist, f"plugin name {name!r} is already used by distribution {other}")
             return
         try:
             obj = ep.load()
@@ -111,14 +114,23 @@ class Registry:
         try:
             self.pm.register(plugin, name=name)
         except Exception as exc:  # noqa: BLE001 - pluggy raises PluginValidationError and ValueError
-            self._skip(name, distribution, f"invalid plugin: {type(exc).__name__}: {exc}")
+            self._skip(name, distribution, f"invalid plugin: {_one_line(exc)}")
             return False
-        hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+        callers = self.pm.get_hookcallers(plugin) or []
+        unknown = sorted(c.name for c in callers if c.spec is None)
+        if unknown:
+            # pluggy accepts hooks it has no spec for; a typo would then silently never run.
+            self.pm.unregister(plugin)
+            self._skip(name, distribution, f"invalid plugin: {_unknown_hooks_message(unknown)}")
+            return False
+        hooks = sorted(c.name for c in callers)
         self.plugins[name] = PluginInfo(name, distribution, version, origin, hooks)
         self._providers.clear()
         return True
 
     def _skip(self, name: str, dist: str, error: str) -> None:
+        if any(e.name == name and e.error == error for e in self.errors):
+            return
         log.warning("plugin %s (distribution %s) skipped: %s", name, dist, error)
         self.errors.append(LoadError(name, dist, error))
 
@@ -141,50 +153,64 @@ class Registry:
 
     def _collect(self, family: str) -> dict[str, Any]:
         hook_name = _hook_for(family)
+        self.conflicts = [c for c in self.conflicts if c.family != family]
         caller = getattr(self.pm.hook, hook_name)
-        table: dict[str, Any] = {}
-        owners: dict[str, str] = {}
+        candidates: dict[str, list[tuple[str, Any]]] = {}
         for impl in caller.get_hookimpls():
             pname = impl.plugin_name
+            dist = self.plugins[pname].distribution if pname in self.plugins else ""
             try:
                 result = impl.function()
                 items = list(result or [])
             except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-                self._skip(
-                    pname,
-                    self.plugins.get(pname, PluginInfo(pname, "", "", "")).distribution,
-                    f"hook {hook_name} failed: {type(exc).__name__}: {exc}",
-                )
+                self._skip(pname, dist, f"hook {hook_name} failed: {type(exc).__name__}: {exc}")
                 continue
             for item in items:
                 pvname = getattr(item, "name", None)
                 if not isinstance(pvname, str) or not pvname:
-                    self._skip(pname, "", f"hook {hook_name} returned a provider without a name: {item!r}")
+                    self._skip(pname, dist, f"hook {hook_name} returned a provider without a name: {item!r}")
                     continue
-                if pvname in owners:
-                    winner = _preferred(owners[pvname], pname, self.plugins)
-                    loser = pname if winner == owners[pvname] else owners[pvname]
-                    log.warning(
-                        "%s provider %r is offered by %s and %s; using %s's",
-                        family,
-                        pvname,
-                        owners[pvname],
-                        pname,
-                        winner,
-                    )
-                    self.conflicts.append(Conflict(family, pvname, winner, loser))
-                    if winner == owners[pvname]:
-                        continue
-                table[pvname] = item
-                owners[pvname] = pname
-        for pvname, pname in owners.items():
-            self._owner[(family, pvname)] = pname
+                candidates.setdefault(pvname, []).append((pname, item))
+        table: dict[str, Any] = {}
+        for pvname, offers in candidates.items():
+            # Third-party beats built-in; among equals the plugin name that sorts first wins.
+            offers.sort(key=lambda o: (_is_builtin_plugin(o[0], self.plugins), o[0]))
+            winner, item = offers[0]
+            table[pvname] = item
+            self._owner[(family, pvname)] = winner
+            for loser, _ in offers[1:]:
+                if loser == winner:
+                    continue
+                log.warning(
+                    "%s provider %r is offered by %s and %s; using %s's",
+                    family,
+                    pvname,
+                    winner,
+                    loser,
+                    winner,
+                )
+                self.conflicts.append(Conflict(family, pvname, winner, loser))
         return table
 
     def owner(self, family: str, provider_name: str) -> str | None:
         """The plugin that supplies a provider."""
         self.providers(family)
         return self._owner.get((family, provider_name))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text}"
+
+
+def _unknown_hooks_message(unknown: list[str]) -> str:
+    import difflib
+
+    parts = []
+    for hook in unknown:
+        close = difflib.get_close_matches(hook, list(hookspecs.FAMILIES), n=1)
+        parts.append(f"{hook!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return f"unknown hook {', '.join(parts)}; known hooks: {', '.join(hookspecs.FAMILIES)}"
 
 
 def _hook_for(family: str) -> str:
@@ -202,13 +228,9 @@ def _entry_point_order(ep: EntryPoint) -> tuple[int, str]:
     return (0 if _is_builtin(ep) else 1, ep.name)
 
 
-def _preferred(a: str, b: str, infos: dict[str, PluginInfo]) -> str:
-    """Third-party beats built-in; between equals, the name that sorts first."""
-    a_builtin = infos.get(a) is not None and infos[a].origin == "builtin"
-    b_builtin = infos.get(b) is not None and infos[b].origin == "builtin"
-    if a_builtin != b_builtin:
-        return b if a_builtin else a
-    return min(a, b)
+def _is_builtin_plugin(name: str, infos: dict[str, PluginInfo]) -> bool:
+    info = infos.get(name)
+    return info is not None and info.origin == "builtin"
 
 
 _registry: Registry | None = None

@@ -1,4 +1,4 @@
-"""``kedge plugins list``."""
+"""``kedge plugins list``: what is installed, where it came from, what it provides, what failed."""
 
 from __future__ import annotations
 
@@ -15,16 +15,22 @@ def plugins() -> None:
 @plugins.command("list")
 @output_option
 def list_plugins(output: str) -> None:
-    """List plugins: name, version, origin (builtin / entrypoint), hooks and load errors."""
+    """List plugins: name, version, origin (builtin / entrypoint), providers, load errors and conflicts.
+
+    ``-o json`` gives ``plugins`` (registered), ``errors`` (skipped plugins and failing hooks, with
+    their distribution), ``families`` (provider name -> plugin, per hook family) and ``conflicts``.
+    """
     from kedge import hookspecs
     from kedge.plugins import registry
 
     reg = registry()
-    families = {fam: sorted(reg.providers(fam)) for fam in hookspecs.FAMILIES.values()}
+    families = {
+        fam: {n: reg.owner(fam, n) for n in sorted(reg.providers(fam))} for fam in hookspecs.FAMILIES.values()
+    }
     items = []
     for info in sorted(reg.plugins.values(), key=lambda p: (p.origin != "builtin", p.name)):
         provided = {
-            fam: [n for n in names if reg.owner(fam, n) == info.name] for fam, names in families.items()
+            fam: [n for n, owner in table.items() if owner == info.name] for fam, table in families.items()
         }
         items.append(
             {
@@ -34,34 +40,51 @@ def list_plugins(output: str) -> None:
                 "origin": info.origin,
                 "hooks": info.hooks,
                 "providers": {k: v for k, v in provided.items() if v},
-                "error": None,
+                "errors": [e.error for e in reg.errors if e.name == info.name],
             }
         )
-    for err in reg.errors:
-        items.append(
-            {
-                "name": err.name,
-                "distribution": err.distribution,
-                "version": "",
-                "origin": "error",
-                "hooks": [],
-                "providers": {},
-                "error": err.error,
-            }
-        )
+    errors = [{"name": e.name, "distribution": e.distribution, "error": e.error} for e in reg.errors]
     data = {
         "plugins": items,
+        "errors": errors,
         "families": families,
         "conflicts": [c.__dict__ for c in reg.conflicts],
     }
-    rows = [
-        [
-            i["name"],
-            i["version"],
-            i["origin"],
-            ",".join(p for ps in i["providers"].values() for p in ps) or ",".join(i["hooks"]) or "-",
-            i["error"] or "",
-        ]
+
+    def provides(item: dict) -> str:
+        parts = []
+        for fam, names in item["providers"].items():
+            parts.append(", ".join(names) if len(names) <= 3 else f"{len(names)} {fam.replace('_', ' ')}")
+        return "; ".join(parts) or ", ".join(item["hooks"]) or "-"
+
+    rows = [[i["name"], i["version"], i["origin"], provides(i)] for i in items]
+    registered = {i["name"] for i in items}
+    rows += [
+        [e["name"], "", "error", f"{e['distribution']}: {e['error']}"]
+        for e in errors
+        if e["name"] not in registered
+    ]
+    rows += [
+        [e["name"], "", "hook error", f"{e['distribution']}: {e['error']}"]
+        for e in errors
+        if e["name"] in registered
+    ]
+    wide = [
+        [i["name"], i["distribution"], i["version"], i["origin"], ", ".join(i["hooks"]), provides(i)]
         for i in items
     ]
-    emit(data, output, rows, ["name", "version", "origin", "provides", "error"])
+    emit(
+        data,
+        output,
+        rows,
+        ["name", "version", "origin", "provides"],
+        wide_rows=wide,
+        wide_headers=["name", "distribution", "version", "origin", "hooks", "provides"],
+    )
+    if output not in ("json", "yaml"):
+        for c in reg.conflicts:
+            click.echo(
+                f"Warning: {c.family} provider {c.provider!r} is offered by {c.winner} and {c.loser}; "
+                f"using {c.winner}'s",
+                err=True,
+            )
