@@ -1,0 +1,441 @@
+"""The event loop that runs the simulated controllers and kubelets against a ClusterStore.
+
+One subscription to the store feeds an informer-style cache and a work queue keyed by
+``(controller, namespace, name)``; a few worker threads run each key's sync function; a timer
+heap brings keys back at a given time (start-up delays, back-offs, progress deadlines, cron
+schedules); errors and conflicts are retried with a bounded exponential back-off; a bounded
+periodic resync re-queues everything as a safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from kedge.localcluster.contract import ClusterStore, ConflictError, NotFoundError, StoreError
+from kedge.localcluster.simulator import (
+    cronjob,
+    daemonset,
+    deployment,
+    job,
+    kubelet,
+    replicaset,
+    service,
+    statefulset,
+    storage,
+)
+from kedge.localcluster.simulator import meta as m
+from kedge.localcluster.simulator import nodes as nodemod
+from kedge.localcluster.simulator.cache import ObjectCache
+from kedge.localcluster.simulator.clock import SystemClock
+from kedge.localcluster.simulator.context import CONTROLLER_MANAGER, KUBELET, SimulatorOptions
+from kedge.localcluster.simulator.resources import (
+    CRONJOBS,
+    DAEMONSETS,
+    DEPLOYMENTS,
+    ENDPOINTS,
+    ENDPOINTSLICES,
+    INGRESSES,
+    JOBS,
+    NAMESPACES,
+    NODES,
+    OWNER_CONTROLLERS,
+    PODS,
+    PVCS,
+    PVS,
+    REPLICASETS,
+    SERVICES,
+    STATEFULSETS,
+    WATCHED,
+)
+from kedge.localcluster.simulator.workqueue import TimerQueue, WorkQueue
+
+log = logging.getLogger("kedge.localcluster.simulator")
+
+Obj = dict[str, Any]
+Key = tuple[str, str | None, str]
+SyncFn = Callable[[Any, str | None, str], None]
+
+#: resource -> the controller that reconciles objects of that resource
+_SELF_CONTROLLER = {
+    DEPLOYMENTS: "deployment",
+    REPLICASETS: "replicaset",
+    STATEFULSETS: "statefulset",
+    DAEMONSETS: "daemonset",
+    JOBS: "job",
+    CRONJOBS: "cronjob",
+    PODS: "pod",
+    SERVICES: "service",
+    PVCS: "pvc",
+    PVS: "pv",
+    INGRESSES: "ingress",
+    NAMESPACES: "namespace",
+    NODES: "node",
+}
+
+
+class Simulator:
+    """Runs kube-controller-manager's workload controllers and a kubelet per simulated Node
+    against ``store`` (any :class:`kedge.localcluster.contract.ClusterStore`).
+
+    ``Simulator(store, pod_startup_delay=0).start()`` ... ``.stop()``. Keyword arguments are
+    :class:`SimulatorOptions` fields; or pass ``options=SimulatorOptions(...)``.
+    """
+
+    def __init__(self, store: ClusterStore, options: SimulatorOptions | None = None, **kwargs: Any) -> None:
+        if options is None:
+            options = SimulatorOptions(**kwargs)
+        elif kwargs:
+            raise TypeError("pass either options= or keyword options, not both")
+        self.store = store
+        self.opts = options
+        self.clock = options.clock or SystemClock()
+        self.cache = ObjectCache()
+        self.queue = WorkQueue()
+        self.timers = TimerQueue(self.clock, self._on_timer)
+        self.retry_timers = TimerQueue(SystemClock(), self._on_timer)
+        self.addresses = nodemod.Addresses(options)
+        self.writes: Counter[str] = Counter()
+        self.syncs = 0
+        self.errors = 0
+        self._retries: dict[Hashable, int] = {}
+        self._served: set[str] = set()
+        self._node_load: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._workers: list[threading.Thread] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._running = False
+        self._syncs: dict[str, SyncFn] = {
+            "deployment": deployment.sync,
+            "replicaset": replicaset.sync,
+            "pod": kubelet.sync,
+            "statefulset": statefulset.sync,
+            "daemonset": daemonset.sync,
+            "job": job.sync,
+            "cronjob": cronjob.sync,
+            "service": service.sync_service,
+            "ingress": service.sync_ingress,
+            "namespace": service.sync_namespace,
+            "pvc": storage.sync_pvc,
+            "pv": storage.sync_pv,
+            "node": self._sync_node,
+            "resync": self._resync,
+        }
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        """Subscribe, fill the cache, register the Nodes, queue every object, start threads."""
+        if self._running:
+            return self
+        self._running = True
+        self._served = {key for key, av, kind in WATCHED if self.store.resource_for(av, kind) == key}
+        self._unsubscribe = self.store.subscribe(self._on_event)
+        for resource in sorted(self._served):
+            for obj in self.store.list(resource):
+                self.cache.apply(resource, obj)
+        for pod in self.cache.list(PODS, "*"):
+            self.addresses.mark_pod_ip((pod.get("status") or {}).get("podIP"))
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node and m.pod_is_active(pod):
+                self._node_load[node] += 1
+        for svc in self.cache.list(SERVICES, "*"):
+            for ing in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []:
+                if ing.get("ip"):
+                    self.addresses.mark_lb_ip(f"{m.ns_of(svc)}/{m.name_of(svc)}", ing["ip"])
+        self.timers.start()
+        self.retry_timers.start()
+        for i in range(max(self.opts.workers, 1)):
+            t = threading.Thread(target=self._work, name=f"kedge-sim-worker-{i}", daemon=True)
+            t.start()
+            self._workers.append(t)
+        for name in self.opts.node_names():
+            self.queue.add(("node", None, name))
+        self._enqueue_all()
+        if self.opts.resync_period > 0:
+            self.retry_timers.add_at(("resync", None, ""), time.time() + self.opts.resync_period)
+        return self
+
+    def stop(self) -> None:
+        """Unsubscribe and stop every thread (in-flight syncs finish first)."""
+        if not self._running:
+            return
+        self._running = False
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.queue.shutdown()
+        self.timers.stop()
+        self.retry_timers.stop()
+        for t in self._workers:
+            t.join(timeout=10)
+        self._workers.clear()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_idle(self, timeout: float = 10.0, horizon: float = 0.0) -> bool:
+        """Block until no key is queued or being processed and no timer is due within
+        ``horizon`` seconds; False on timeout. For tests and benchmarks."""
+        deadline = time.monotonic() + timeout
+        stable = 0
+        while time.monotonic() < deadline:
+            due = self.timers.next_due()
+            rdue = self.retry_timers.next_due()
+            now = self.clock.now()
+            quiet = self.queue.idle() and (due is None or due > now + horizon)
+            quiet = quiet and (
+                rdue is None or rdue > time.time() + max(horizon, 0.5) or self._only_resync_pending()
+            )
+            stable = stable + 1 if quiet else 0
+            if stable >= 3:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _only_resync_pending(self) -> bool:
+        return self.retry_timers.pending() <= 1 and not self._retries
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: writes by verb and resource, syncs, errors, cache size, queue length."""
+        return {
+            "writes": dict(self.writes),
+            "total_writes": sum(self.writes.values()),
+            "syncs": self.syncs,
+            "errors": self.errors,
+            "cached_objects": len(self.cache),
+            "queued": len(self.queue),
+        }
+
+    # -- the context controllers use ---------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def served(self, resource: str) -> bool:
+        return resource in self._served
+
+    def _count(self, verb: str, resource: str) -> None:
+        with self._lock:
+            self.writes[f"{verb} {resource}"] += 1
+
+    def create(self, resource: str, obj: Obj, manager: str = CONTROLLER_MANAGER) -> Obj:
+        self._count("create", resource)
+        created = self.store.create(resource, obj, manager=manager)
+        self.cache.apply(resource, created)
+        if resource == PODS:
+            node = (created.get("spec") or {}).get("nodeName")
+            if node:
+                self.queue.add(("pod", m.ns_of(created), m.name_of(created)))
+        return created
+
+    def update(self, resource: str, obj: Obj, manager: str = CONTROLLER_MANAGER) -> Obj:
+        return self._update(resource, obj, "", manager)
+
+    def update_status(self, resource: str, obj: Obj, manager: str = CONTROLLER_MANAGER) -> Obj:
+        return self._update(resource, obj, "status", manager)
+
+    def _update(self, resource: str, obj: Obj, subresource: str, manager: str) -> Obj:
+        self._count("update" + ("/" + subresource if subresource else ""), resource)
+        try:
+            updated = self.store.update(resource, obj, subresource=subresource, manager=manager)
+        except (ConflictError, NotFoundError):
+            self._refresh(resource, m.ns_of(obj), m.name_of(obj))
+            raise
+        self.cache.apply(resource, updated)
+        return updated
+
+    def delete(self, resource: str, namespace: str | None, name: str) -> None:
+        self._count("delete", resource)
+        try:
+            self.store.delete(resource, namespace, name)
+        except NotFoundError:
+            pass
+        self._refresh(resource, namespace, name)
+
+    def _refresh(self, resource: str, namespace: str | None, name: str) -> None:
+        fresh = self.store.get(resource, namespace, name)
+        if fresh is None:
+            cached = self.cache.get(resource, namespace, name)
+            if cached is not None:
+                self.cache.apply(resource, cached, deleted=True)
+                self._forget_pod(resource, cached)
+        else:
+            self.cache.apply(resource, fresh)
+
+    def requeue_at(self, controller: str, namespace: str | None, name: str, when: float) -> None:
+        if when <= self.clock.now():
+            self.queue.add((controller, namespace, name))
+        else:
+            self.timers.add_at((controller, namespace, name), when)
+
+    def pick_node(self, pod: Obj) -> str | None:
+        """The scheduler: the matching Ready node with the fewest pods."""
+        candidates = []
+        for name in self.opts.node_names():
+            node = self.cache.get(NODES, None, name) or {
+                "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}}
+            }
+            if (node.get("spec") or {}).get("unschedulable"):
+                continue
+            if nodemod.node_matches(pod, node):
+                candidates.append(name)
+        if not candidates:
+            return None
+        with self._lock:
+            chosen = min(candidates, key=lambda n: (self._node_load[n], n))
+            self._node_load[chosen] += 1
+        return chosen
+
+    def node_ip(self, node: str) -> str | None:
+        index = self.addresses.node_index(node)
+        return None if index is None else nodemod.node_ip(index)
+
+    def allocate_pod_ip(self, pod: Obj) -> str:
+        return self.addresses.pod_ip((pod.get("spec") or {}).get("nodeName") or "")
+
+    def allocate_lb_ip(self, key: str) -> str:
+        return self.addresses.lb_ip(key)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _on_event(self, event_type: str, resource: str, obj: Obj) -> None:
+        if resource not in self._served or not self._running:
+            return
+        deleted = event_type == "DELETED"
+        self.cache.apply(resource, obj, deleted=deleted)
+        if deleted:
+            self._forget_pod(resource, obj)
+        for key in self._route(resource, obj, deleted):
+            self.queue.add(key)
+
+    def _forget_pod(self, resource: str, obj: Obj) -> None:
+        if resource == PODS:
+            self.addresses.release_pod_ip((obj.get("status") or {}).get("podIP"))
+            node = (obj.get("spec") or {}).get("nodeName")
+            if node:
+                with self._lock:
+                    if self._node_load[node] > 0:
+                        self._node_load[node] -= 1
+        elif resource == SERVICES:
+            self.addresses.release_lb_ip(f"{m.ns_of(obj)}/{m.name_of(obj)}")
+
+    def _route(self, resource: str, obj: Obj, deleted: bool) -> list[Key]:
+        ns, name = m.ns_of(obj), m.name_of(obj)
+        keys: list[Key] = []
+        own = _SELF_CONTROLLER.get(resource)
+        if own and not (deleted and own in ("pod", "node")):
+            keys.append((own, ns, name))
+        ref = m.controller_of(obj)
+        if ref is not None and ref.get("kind") in OWNER_CONTROLLERS:
+            keys.append((OWNER_CONTROLLERS[ref["kind"]], ns, ref.get("name", "")))
+        if resource == PODS:
+            labels = m.labels_of(obj)
+            for svc in self.cache.list(SERVICES, ns):
+                if m.map_selector_matches((svc.get("spec") or {}).get("selector"), labels):
+                    keys.append(("service", ns, m.name_of(svc)))
+            if ref is None or ref.get("kind") not in OWNER_CONTROLLERS:
+                pass
+        elif resource == ENDPOINTS:
+            keys.append(("service", ns, name))
+        elif resource == ENDPOINTSLICES:
+            svc = m.labels_of(obj).get("kubernetes.io/service-name")
+            if svc:
+                keys.append(("service", ns, svc))
+        elif resource == NODES:
+            for ds in self.cache.list(DAEMONSETS, "*"):
+                keys.append(("daemonset", m.ns_of(ds), m.name_of(ds)))
+        elif resource == PVCS and deleted:
+            volume = (obj.get("spec") or {}).get("volumeName")
+            if volume:
+                keys.append(("pv", None, volume))
+            for sts in self.cache.list(STATEFULSETS, ns):
+                keys.append(("statefulset", ns, m.name_of(sts)))
+        elif resource == PVCS:
+            pass
+        return keys
+
+    def _enqueue_all(self) -> None:
+        for resource, controller in _SELF_CONTROLLER.items():
+            if resource not in self._served or controller in ("pv", "node"):
+                continue
+            for obj in self.cache.list(resource, "*"):
+                self.queue.add((controller, m.ns_of(obj), m.name_of(obj)))
+
+    def _resync(self, namespace: str | None, name: str) -> None:
+        self._enqueue_all()
+        if self.opts.resync_period > 0 and self._running:
+            self.retry_timers.add_at(("resync", None, ""), time.time() + self.opts.resync_period)
+
+    def _on_timer(self, key: Hashable) -> None:
+        self.queue.add(key)
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            key = self.queue.get()
+            if key is None:
+                return
+            try:
+                self._process(key)  # type: ignore[arg-type]
+            finally:
+                self.queue.done(key)
+
+    def _process(self, key: Key) -> None:
+        controller, namespace, name = key
+        fn = self._syncs.get(controller)
+        if fn is None:
+            return
+        try:
+            with self._lock:
+                self.syncs += 1
+            if controller in ("node", "resync"):
+                fn(namespace, name)  # type: ignore[call-arg]
+            else:
+                fn(self, namespace, name)
+            self._retries.pop(key, None)
+        except StoreError as err:
+            self._retry(key, err, quiet=isinstance(err, ConflictError | NotFoundError) or err.code == 409)
+        except Exception as err:  # a bug in one sync must not stop the simulator
+            log.exception("simulator: %s %s/%s failed", controller, namespace, name)
+            self._retry(key, err, quiet=True)
+
+    def _retry(self, key: Key, err: Exception, quiet: bool) -> None:
+        with self._lock:
+            self.errors += 1
+            attempt = self._retries.get(key, 0) + 1
+            if attempt > self.opts.max_retries:
+                self._retries.pop(key, None)
+                give_up = True
+            else:
+                self._retries[key] = attempt
+                give_up = False
+        if give_up:
+            log.warning("simulator: giving up on %s after %d attempts: %s", key, self.opts.max_retries, err)
+            return
+        if not quiet:
+            log.info("simulator: %s: %s (retry %d)", key, err, attempt)
+        self.retry_timers.add_at(key, time.time() + min(0.005 * 2**attempt, 2.0))
+
+    # -- nodes -------------------------------------------------------------------------------
+
+    def _sync_node(self, namespace: str | None, name: str) -> None:
+        index = self.addresses.node_index(name)
+        if index is None:
+            return
+        now = self.clock.now()
+        node = self.cache.get(NODES, None, name)
+        if node is None:
+            node = self.create(NODES, nodemod.node_object(name, index, self.opts, now), manager=KUBELET)
+        status = nodemod.node_status(name, index, self.opts, now, node.get("status"))
+        if status != node.get("status"):
+            body = m.deep_copy(node)
+            body["status"] = status
+            self.update_status(NODES, body, manager=KUBELET)
