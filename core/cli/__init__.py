@@ -12,6 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "version": ("kedge.cli.version:version", "Print version information"),
     "plugins": ("kedge.cli.plugins:plugins", "Inspect installed plugins"),
     "admin": ("kedge.cli.admin:admin", "Administration commands (settings, local rendering, ...)"),
+    "localcluster": ("kedge.cli.localcluster:localcluster", "Run the embedded local Kubernetes cluster"),
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
 }
 

@@ -70,7 +70,7 @@ def _patching() -> Any:
         from kedge.localcluster import patching
     except ImportError:
         return None
-    return patching
+    return patching if hasattr(patching, "record_update") else None
 
 
 def _defaults() -> Callable[[dict[str, Any]], None] | None:

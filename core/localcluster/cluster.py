@@ -1,0 +1,259 @@
+"""``LocalCluster``: start the embedded API server in-process (tests, ``kedge up``) or from the CLI.
+
+from kedge.localcluster.cluster import LocalCluster
+
+with LocalCluster(in_memory=True) as lc:          # random free port on 127.0.0.1
+    subprocess.run(["kubectl", "--kubeconfig", lc.kubeconfig_path, "get", "ns"])
+    lc.store.create("/v1/configmaps", {...})      # in-process, same semantics as HTTP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kedge.errors import KedgeError
+from kedge.localcluster.server import APIServer
+from kedge.localcluster.store import Store
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "cluster.db"
+TOKEN_FILE = "token"
+CONTEXT = "kedge-local"
+
+
+def kubeconfig(
+    url: str, token: str, namespace: str = "default", name: str = CONTEXT, ca_data: str = ""
+) -> dict[str, Any]:
+    """A kubeconfig document for ``kubectl`` and the ``kubernetes`` client."""
+    cluster: dict[str, Any] = {"server": url}
+    if ca_data:
+        cluster["certificate-authority-data"] = ca_data
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": cluster}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}],
+        "current-context": name,
+        "preferences": {},
+    }
+
+
+class LocalCluster:
+    """The embedded cluster: a :class:`Store` plus the HTTP API server on loopback.
+
+    ``data_dir``: where ``cluster.db`` (SQLite) and the token live; None with ``in_memory=True``
+    keeps everything in memory. ``port=0`` picks a free port. ``kubeconfig_path``: where to write
+    the kubeconfig (default: ``<data_dir>/kubeconfig`` or a temporary file). ``simulate=True``
+    starts the workload simulator (``kedge.localcluster.simulator``) when it is installed.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        in_memory: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        kubeconfig_path: str | os.PathLike[str] | None = None,
+        simulate: bool = False,
+        simulator_options: dict[str, Any] | None = None,
+        event_window: int = 20000,
+    ) -> None:
+        if data_dir is None and not in_memory:
+            raise KedgeError("LocalCluster needs a data_dir, or in_memory=True")
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.in_memory = in_memory
+        self.host = host
+        self.port = port
+        self._token = token
+        self._kubeconfig_path = Path(kubeconfig_path) if kubeconfig_path else None
+        self.simulate = simulate
+        self.simulator_options = simulator_options or {}
+        self.event_window = event_window
+        self.store: Store | None = None  # type: ignore[assignment]
+        self.simulator: Any = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self._cert: Path | None = None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def ca_path(self) -> str:
+        """The serving certificate (also the CA a client must trust)."""
+        assert self._cert is not None, "start() the cluster first"
+        return str(self._cert)
+
+    @property
+    def token(self) -> str:
+        assert self._token is not None, "start() the cluster first"
+        return self._token
+
+    @property
+    def kubeconfig_path(self) -> str:
+        assert self._kubeconfig_path is not None, "start() the cluster first"
+        return str(self._kubeconfig_path)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalCluster:
+        """Open the store, bind the port, serve on a background thread, write the kubeconfig."""
+        import uvicorn
+
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._token is None:
+            self._token = self._load_or_make_token()
+        from kedge.localcluster.tls import ensure_cert
+
+        self._cert, key = ensure_cert(self._state_dir(), self.host)
+        db = None if self.in_memory else str(self.data_dir / DB_FILE)  # type: ignore[operator]
+        try:
+            self.store = Store(db, event_window=self.event_window)
+        except Exception as e:  # sqlite errors: unreadable/corrupt file, permissions
+            raise KedgeError(f"cannot open the local cluster's database {db}: {e}") from e
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as e:
+            sock.close()
+            self.store.close()
+            raise KedgeError(f"cannot listen on {self.host}:{self.port}: {e.strerror}") from e
+        sock.listen(1024)
+        self.port = sock.getsockname()[1]
+        app = APIServer(self.store, self._token, f"{self.host}:{self.port}")
+        self.app = app
+        config = uvicorn.Config(
+            app,
+            http="httptools",
+            loop="asyncio",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=120,
+            timeout_graceful_shutdown=1,
+            ssl_certfile=str(self._cert),
+            ssl_keyfile=str(key),
+        )
+        self._server = uvicorn.Server(config)
+        started = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+
+            async def serve() -> None:
+                task = asyncio.ensure_future(self._server.serve(sockets=[sock]))
+                while not self._server.started and not task.done():
+                    await asyncio.sleep(0.005)
+                started.set()
+                await task
+
+            try:
+                loop.run_until_complete(serve())
+            finally:
+                started.set()
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="localcluster-http", daemon=True)
+        self._thread.start()
+        started.wait(timeout=15)
+        if not self._server.started:
+            raise KedgeError("the local cluster's HTTP server did not start")
+        self._write_kubeconfig()
+        if self.simulate:
+            self._start_simulator()
+        log.info("local cluster serving on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the store (every acknowledged write is already on disk)."""
+        if self.simulator is not None:
+            try:
+                self.simulator.stop()
+            except Exception:
+                log.exception("simulator stop failed")
+            self.simulator = None
+        if self._server is not None:
+            self._server.should_exit = True
+            self._server.force_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self.store is not None:
+            self.store.close()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def __enter__(self) -> LocalCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait(self) -> None:
+        """Block until the server thread ends (the CLI's foreground mode)."""
+        while self._thread is not None and self._thread.is_alive():
+            time.sleep(0.2)
+
+    # ------------------------------------------------------------------ helpers
+    def _load_or_make_token(self) -> str:
+        if self.data_dir is not None:
+            path = self.data_dir / TOKEN_FILE
+            if path.exists():
+                tok = path.read_text().strip()
+                if tok:
+                    return tok
+            tok = secrets.token_urlsafe(32)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(tok + "\n")
+            return tok
+        return secrets.token_urlsafe(32)
+
+    def _state_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="kedge-localcluster-")
+        return Path(self._tmpdir.name)
+
+    def _write_kubeconfig(self) -> None:
+        if self._kubeconfig_path is None:
+            self._kubeconfig_path = self._state_dir() / "kubeconfig"
+        self._kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
+        assert self._cert is not None
+        ca = base64.b64encode(self._cert.read_bytes()).decode()
+        doc = yaml.safe_dump(kubeconfig(self.url, self.token, ca_data=ca), sort_keys=False)
+        fd = os.open(self._kubeconfig_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(doc)
+
+    def _start_simulator(self) -> None:
+        try:
+            from kedge.localcluster.simulator import Simulator
+        except ImportError:
+            log.warning("the workload simulator is not installed; serving without it")
+            return
+        self.simulator = Simulator(self.store, **self.simulator_options)
+        self.simulator.start()

@@ -1,0 +1,357 @@
+"""OpenAPI v3 documents for the served resources, and server-side unknown-field detection.
+
+Schemas of built-in kinds are generated from the model classes of the official ``kubernetes``
+Python client (its ``openapi_types``/``attribute_map`` describe every field), annotated with the
+strategic-merge and list-type extensions kubectl needs to compute apply patches. Custom resources
+use their CRD's ``openAPIV3Schema``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from typing import Any
+
+import orjson
+
+from kedge.localcluster.registry import Registry, ResourceInfo
+
+#: (model, json field) -> (patch strategy, merge key, list-map keys); lists not named here are atomic
+LIST_MERGE: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
+    ("V1PodSpec", "containers"): ("merge", "name", ("name",)),
+    ("V1PodSpec", "initContainers"): ("merge", "name", ("name",)),
+    ("V1PodSpec", "ephemeralContainers"): ("merge", "name", ("name",)),
+    ("V1PodSpec", "volumes"): ("merge,retainKeys", "name", ("name",)),
+    ("V1PodSpec", "imagePullSecrets"): ("merge", "name", ("name",)),
+    ("V1PodSpec", "hostAliases"): ("merge", "ip", ("ip",)),
+    ("V1PodSpec", "topologySpreadConstraints"): (
+        "merge",
+        "topologyKey",
+        ("topologyKey", "whenUnsatisfiable"),
+    ),
+    ("V1PodSpec", "resourceClaims"): ("merge,retainKeys", "name", ("name",)),
+    ("V1PodSpec", "schedulingGates"): ("merge", "name", ("name",)),
+    ("V1Container", "env"): ("merge", "name", ("name",)),
+    ("V1Container", "ports"): ("merge", "containerPort", ("containerPort", "protocol")),
+    ("V1Container", "volumeMounts"): ("merge", "mountPath", ("mountPath",)),
+    ("V1Container", "volumeDevices"): ("merge", "devicePath", ("devicePath",)),
+    ("V1EphemeralContainer", "env"): ("merge", "name", ("name",)),
+    ("V1EphemeralContainer", "volumeMounts"): ("merge", "mountPath", ("mountPath",)),
+    ("V1ServiceSpec", "ports"): ("merge", "port", ("port", "protocol")),
+    ("V1ObjectMeta", "ownerReferences"): ("merge", "uid", ("uid",)),
+    ("V1PodStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1DeploymentStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1ReplicaSetStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1StatefulSetStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1DaemonSetStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1NodeStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1NodeStatus", "addresses"): ("merge", "type", ("type",)),
+    ("V1NamespaceStatus", "conditions"): ("merge", "type", ("type",)),
+    ("V1PersistentVolumeClaimStatus", "conditions"): ("merge", "type", ("type",)),
+}
+#: set-like lists (merge without a key)
+LIST_SETS = {("V1ObjectMeta", "finalizers")}
+#: fields that take an integer or a string
+INT_OR_STRING = {"maxSurge", "maxUnavailable", "minAvailable", "targetPort", "port", "partition"}
+
+_LIST = re.compile(r"^List\[(.+)\]$")
+_DICT = re.compile(r"^Dict\[str, (.+)\]$")
+_PRIMITIVE = {
+    "str": {"type": "string"},
+    "int": {"type": "integer", "format": "int64"},
+    "float": {"type": "number", "format": "double"},
+    "bool": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "bytes": {"type": "string", "format": "byte"},
+}
+
+
+def model_name(info: ResourceInfo) -> str:
+    if info.kind == "Event":
+        return "EventsV1Event" if info.group else "CoreV1Event"
+    return info.version.capitalize() + info.kind
+
+
+def _models() -> Any:
+    import kubernetes.client.models as models
+
+    return models
+
+
+def _type_schema(typ: str, owner: str, field: str, todo: list[str]) -> dict[str, Any]:
+    m = _LIST.match(typ)
+    if m:
+        out: dict[str, Any] = {"type": "array", "items": _type_schema(m.group(1), owner, "", todo)}
+        merge = LIST_MERGE.get((owner, field))
+        if merge:
+            out["x-kubernetes-patch-strategy"] = merge[0]
+            out["x-kubernetes-patch-merge-key"] = merge[1]
+            out["x-kubernetes-list-type"] = "map"
+            out["x-kubernetes-list-map-keys"] = list(merge[2])
+        elif (owner, field) in LIST_SETS:
+            out["x-kubernetes-patch-strategy"] = "merge"
+            out["x-kubernetes-list-type"] = "set"
+        else:
+            out["x-kubernetes-list-type"] = "atomic"
+        return out
+    m = _DICT.match(typ)
+    if m:
+        return {"type": "object", "additionalProperties": _type_schema(m.group(1), owner, "", todo)}
+    if typ in _PRIMITIVE:
+        if typ == "str" and field in INT_OR_STRING:
+            return {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]}
+        return dict(_PRIMITIVE[typ])
+    if typ == "object":
+        if field in INT_OR_STRING:
+            return {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]}
+        return {"x-kubernetes-preserve-unknown-fields": True}
+    todo.append(typ)
+    return {"allOf": [{"$ref": f"#/components/schemas/{typ}"}]}
+
+
+@functools.cache
+def model_schema(name: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """(schema of one client model, names of the models it references)."""
+    cls = getattr(_models(), name)
+    todo: list[str] = []
+    props = {}
+    for attr, typ in cls.openapi_types.items():
+        field = cls.attribute_map[attr]
+        props[field] = _type_schema(typ, name, field, todo)
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    doc = (cls.__doc__ or "").strip().splitlines()
+    if doc and not doc[0].startswith("NOTE"):
+        schema["description"] = doc[0]
+    return schema, tuple(dict.fromkeys(todo))
+
+
+def closure(roots: list[str]) -> dict[str, dict[str, Any]]:
+    """Schemas of the models in ``roots`` and everything they reference."""
+    out: dict[str, dict[str, Any]] = {}
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in out:
+            continue
+        schema, refs = model_schema(name)
+        out[name] = schema
+        stack.extend(r for r in refs if r not in out)
+    return out
+
+
+def _gvk_ext(info: ResourceInfo) -> list[dict[str, str]]:
+    return [{"group": info.group, "version": info.version, "kind": info.kind}]
+
+
+_WRITE_PARAMS = [
+    {"name": n, "in": "query", "schema": {"type": "string"}, "description": d}
+    for n, d in (
+        ("dryRun", "When present, indicates that modifications should not be persisted."),
+        ("fieldManager", "Name of the actor making the change."),
+        ("fieldValidation", "Ignore, Warn or Strict: how to treat unknown or duplicate fields."),
+    )
+]
+_PATCH_PARAMS = [*_WRITE_PARAMS, {"name": "force", "in": "query", "schema": {"type": "boolean"}}]
+_LIST_PARAMS = [
+    {"name": n, "in": "query", "schema": {"type": t}}
+    for n, t in (
+        ("labelSelector", "string"),
+        ("fieldSelector", "string"),
+        ("limit", "integer"),
+        ("continue", "string"),
+        ("resourceVersion", "string"),
+        ("resourceVersionMatch", "string"),
+        ("watch", "boolean"),
+        ("allowWatchBookmarks", "boolean"),
+        ("timeoutSeconds", "integer"),
+    )
+]
+
+
+def _paths(info: ResourceInfo, ref: str) -> dict[str, Any]:
+    base = f"/api/{info.version}" if not info.group else f"/apis/{info.group}/{info.version}"
+    coll = f"{base}/namespaces/{{namespace}}/{info.plural}" if info.namespaced else f"{base}/{info.plural}"
+    gvk = _gvk_ext(info)
+    body = {"content": {"application/json": {"schema": {"$ref": ref}}}}
+    resp = {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref}}}}}
+
+    def op(action: str, op_id: str, params: list[dict[str, Any]], with_body: bool = False) -> dict[str, Any]:
+        o: dict[str, Any] = {
+            "operationId": op_id + info.kind,
+            "parameters": params,
+            "responses": resp,
+            "x-kubernetes-action": action,
+            "x-kubernetes-group-version-kind": gvk[0],
+        }
+        if with_body:
+            o["requestBody"] = body
+        return o
+
+    paths = {
+        coll: {
+            "get": op("list", "list", _LIST_PARAMS),
+            "post": op("post", "create", _WRITE_PARAMS, True),
+            "delete": op("deletecollection", "deleteCollection", _WRITE_PARAMS),
+        },
+        coll + "/{name}": {
+            "get": op("get", "read", []),
+            "put": op("put", "replace", _WRITE_PARAMS, True),
+            "patch": op("patch", "patch", _PATCH_PARAMS, True),
+            "delete": op("delete", "delete", _WRITE_PARAMS),
+        },
+    }
+    for sub in info.subresources:
+        paths[coll + "/{name}/" + sub] = {
+            "get": op("get", "read" + sub.capitalize(), []),
+            "put": op("put", "replace" + sub.capitalize(), _WRITE_PARAMS, True),
+            "patch": op("patch", "patch" + sub.capitalize(), _PATCH_PARAMS, True),
+        }
+    return paths
+
+
+def _crd_schema(info: ResourceInfo) -> dict[str, Any]:
+    schema = orjson.loads(
+        orjson.dumps(info.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+    )
+    props = schema.setdefault("properties", {})
+    props.setdefault("apiVersion", {"type": "string"})
+    props.setdefault("kind", {"type": "string"})
+    props["metadata"] = {"allOf": [{"$ref": "#/components/schemas/V1ObjectMeta"}]}
+    schema.setdefault("type", "object")
+    return schema
+
+
+def crd_schema_name(info: ResourceInfo) -> str:
+    rev = ".".join(reversed(info.group.split(".")))
+    return f"{rev}.{info.version}.{info.kind}"
+
+
+def group_version_doc(registry: Registry, group: str, version: str) -> dict[str, Any] | None:
+    infos = [i for i in registry.all() if i.group == group and i.version == version]
+    if not infos:
+        return None
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    roots = ["V1ObjectMeta", "V1Status", "V1DeleteOptions"]
+    for info in infos:
+        if info.crd is None:
+            name = model_name(info)
+            roots.append(name)
+        else:
+            name = crd_schema_name(info)
+            schemas[name] = {**_crd_schema(info), "x-kubernetes-group-version-kind": _gvk_ext(info)}
+        paths.update(_paths(info, f"#/components/schemas/{name}"))
+    for name, schema in closure(roots).items():
+        schemas.setdefault(name, schema)
+    for info in infos:
+        if info.crd is None:
+            name = model_name(info)
+            schemas[name] = {**schemas[name], "x-kubernetes-group-version-kind": _gvk_ext(info)}
+    schemas["V1Status"] = {
+        **schemas["V1Status"],
+        "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "Status"}],
+    }
+    title = "Kubernetes"
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": title, "version": "v1.32.0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def gv_path(group: str, version: str) -> str:
+    return f"api/{version}" if not group else f"apis/{group}/{version}"
+
+
+class OpenAPICache:
+    """Serialised documents, rebuilt when the set of served resources changes."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._docs: dict[str, tuple[bytes, str]] = {}
+        self._sig: Any = None
+
+    def _check(self) -> None:
+        sig = tuple(sorted((i.key, id(i)) for i in self.registry.all()))
+        if sig != self._sig:
+            self._docs = {}
+            self._sig = sig
+
+    def doc(self, path: str) -> tuple[bytes, str] | None:
+        """(JSON bytes, hash) of the document for ``api/v1`` or ``apis/<g>/<v>``."""
+        self._check()
+        if path not in self._docs:
+            parts = path.split("/")
+            if parts[0] == "api" and len(parts) == 2:
+                group, version = "", parts[1]
+            elif parts[0] == "apis" and len(parts) == 3:
+                group, version = parts[1], parts[2]
+            else:
+                return None
+            doc = group_version_doc(self.registry, group, version)
+            if doc is None:
+                return None
+            raw = orjson.dumps(doc)
+            self._docs[path] = (raw, hashlib.sha512(raw).hexdigest()[:32].upper())
+        return self._docs[path]
+
+    def index(self) -> bytes:
+        self._check()
+        paths = {}
+        for group, versions in self.registry.groups().items():
+            for v in versions:
+                p = gv_path(group, v)
+                d = self.doc(p)
+                if d is not None:
+                    paths[p] = {"serverRelativeURL": f"/openapi/v3/{p}?hash={d[1]}"}
+        return orjson.dumps({"paths": paths})
+
+    def schema_for(self, info: ResourceInfo) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(root schema, components) for unknown-field checks."""
+        if info.crd is not None:
+            return _crd_schema(info), {
+                "V1ObjectMeta": closure(["V1ObjectMeta"])["V1ObjectMeta"],
+                **closure(["V1ObjectMeta"]),
+            }
+        name = model_name(info)
+        comps = closure([name])
+        return comps[name], comps
+
+
+def unknown_fields(
+    obj: Any, schema: dict[str, Any], comps: dict[str, Any], path: str = "", out: list[str] | None = None
+) -> list[str]:
+    """Dotted paths of fields the schema does not know (``spec.template.spec.containers[0].foo``)."""
+    if out is None:
+        out = []
+    if len(out) > 50:
+        return out
+    while "allOf" in schema and schema["allOf"] and "$ref" in schema["allOf"][0]:
+        ref = schema["allOf"][0]["$ref"].rsplit("/", 1)[1]
+        schema = comps.get(ref, {})
+    if "$ref" in schema:
+        schema = comps.get(schema["$ref"].rsplit("/", 1)[1], {})
+    if schema.get("x-kubernetes-preserve-unknown-fields") and "properties" not in schema:
+        return out
+    if isinstance(obj, dict):
+        props = schema.get("properties")
+        addl = schema.get("additionalProperties")
+        if props is not None:
+            for k, v in obj.items():
+                sub = props.get(k)
+                p = f"{path}.{k}" if path else k
+                if sub is None:
+                    if addl is None and not schema.get("x-kubernetes-preserve-unknown-fields"):
+                        out.append(p)
+                    continue
+                unknown_fields(v, sub, comps, p, out)
+        elif isinstance(addl, dict):
+            for k, v in obj.items():
+                unknown_fields(v, addl, comps, f"{path}.{k}" if path else k, out)
+    elif isinstance(obj, list) and isinstance(schema.get("items"), dict):
+        for i, v in enumerate(obj):
+            unknown_fields(v, schema["items"], comps, f"{path}[{i}]", out)
+    return out

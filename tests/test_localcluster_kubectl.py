@@ -1,0 +1,153 @@
+"""The local cluster driven by the real kubectl (client-side apply, get, watch, delete, discovery)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import yaml
+
+from tests.conftest import kubectl_binary
+
+DEPLOY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+data:
+  a: "1"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 80
+"""
+
+
+def test_client_side_apply_creates_and_get_yaml_round_trips(kubectl, kube_namespace):
+    out = kubectl("apply", "-n", kube_namespace, "-f", "-", input=DEPLOY)
+    assert "deployment.apps/web created" in out.stdout
+    assert "configmap/cfg created" in out.stdout and "service/web created" in out.stdout
+    got = yaml.safe_load(kubectl("get", "-n", kube_namespace, "deploy", "web", "-o", "yaml").stdout)
+    assert got["metadata"]["generation"] == 1 and got["spec"]["replicas"] == 2
+    assert "kubectl.kubernetes.io/last-applied-configuration" in got["metadata"]["annotations"]
+    svc = json.loads(kubectl("get", "-n", kube_namespace, "svc", "web", "-o", "json").stdout)
+    assert svc["spec"]["clusterIP"].startswith("10.96.")
+    table = kubectl("get", "-n", kube_namespace, "deploy,cm,svc").stdout
+    assert "deployment.apps/web" in table and "READY" in table and "CLUSTER-IP" in table
+
+
+def test_strict_validation_rejects_unknown_fields(kubectl, kube_namespace):
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {a: b}\nbogus: 1\n"
+    out = kubectl("apply", "-n", kube_namespace, "-f", "-", input=bad, check=False)
+    assert out.returncode != 0
+    assert 'unknown field "bogus"' in out.stderr
+
+
+def test_bad_names_are_rejected_with_field_errors(kubectl, kube_namespace):
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n  labels: {ok: 'bad value!'}\n"
+    out = kubectl("apply", "-n", kube_namespace, "-f", "-", input=bad, check=False)
+    assert out.returncode != 0
+    assert "is invalid" in out.stderr and "metadata.name" in out.stderr and "metadata.labels" in out.stderr
+
+
+def test_api_resources_and_versions(kubectl):
+    out = kubectl("api-resources").stdout
+    for line in (
+        "deployments",
+        "customresourcedefinitions",
+        "leases",
+        "horizontalpodautoscalers",
+        "ingresses",
+    ):
+        assert line in out
+    assert "apps/v1" in kubectl("api-versions").stdout
+
+
+def test_get_watch_streams_changes(kubectl, local_cluster, kube_namespace):
+    proc = subprocess.Popen(
+        [
+            kubectl_binary(),
+            "--kubeconfig",
+            local_cluster.kubeconfig_path,
+            "get",
+            "cm",
+            "-n",
+            kube_namespace,
+            "-w",
+            "--output-watch-events",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(0.7)
+        local_cluster.store.create(
+            "/v1/configmaps", {"metadata": {"name": "watched", "namespace": kube_namespace}}
+        )
+        deadline = time.monotonic() + 10
+        seen = ""
+        while time.monotonic() < deadline and "watched" not in seen:
+            seen += proc.stdout.readline()
+        assert "ADDED" in seen and "watched" in seen
+    finally:
+        proc.kill()
+        proc.communicate(timeout=5)
+
+
+def test_delete_cascade_foreground_removes_dependents(kubectl, local_cluster, kube_namespace):
+    store = local_cluster.store
+    owner = store.create("/v1/configmaps", {"metadata": {"name": "owner", "namespace": kube_namespace}})
+    ref = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "owner",
+        "uid": owner["metadata"]["uid"],
+        "blockOwnerDeletion": True,
+    }
+    store.create(
+        "/v1/secrets", {"metadata": {"name": "dep", "namespace": kube_namespace, "ownerReferences": [ref]}}
+    )
+    kubectl("delete", "cm", "owner", "-n", kube_namespace, "--cascade=foreground", "--timeout=20s")
+    assert store.get("/v1/configmaps", kube_namespace, "owner") is None
+    assert store.get("/v1/secrets", kube_namespace, "dep") is None
+
+
+def test_namespace_deletion_removes_contents(kubectl, local_cluster, kube_namespace):
+    kubectl(
+        "apply",
+        "-n",
+        kube_namespace,
+        "-f",
+        "-",
+        input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside}\n",
+    )
+    kubectl("delete", "namespace", kube_namespace, "--timeout=20s")
+    assert local_cluster.store.get("/v1/namespaces", None, kube_namespace) is None
+    assert local_cluster.store.get("/v1/configmaps", kube_namespace, "inside") is None
