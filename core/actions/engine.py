@@ -174,19 +174,33 @@ def run_action_script(
     if lua_type(res) != "table":
         raise LuaScriptError(key, resource, f"expect table output from Lua script, not {lua_type_name(res)}")
     # new style: a list of {operation, resource}; old style: the patched object
-    first = res[1]
     try:
-        if first is not None:
-            raw = lua_to_python(res)
-            if not isinstance(raw, list):
-                raise ConversionError("a table mixes array and map keys")
-            return [_impacted(i, r, obj, key, resource) for i, r in enumerate(raw)]
+        if res[1] is not None:
+            return _new_style(res, obj, key, resource)
         new_obj = lua_to_python(res, obj)
     except ConversionError as exc:
         raise LuaScriptError(key, resource, f"Lua output was not a valid object or list: {exc}") from None
     if not isinstance(new_obj, dict) or not new_obj:
         raise LuaScriptError(key, resource, "Lua output was not a valid json object or array")
     return [{"operation": PATCH, "resource": new_obj}]
+
+
+def _new_style(res: Any, obj: dict, key: str, resource: str) -> list[dict[str, Any]]:
+    keys = list(res.keys())
+    if any(not isinstance(k, int) or isinstance(k, bool) for k in keys) or sorted(keys) != list(
+        range(1, len(keys) + 1)
+    ):
+        raise ConversionError("a table mixes array and map keys")
+    out = []
+    for i in range(1, len(keys) + 1):
+        entry = res[i]
+        if lua_type(entry) != "table":
+            raise LuaScriptError(key, resource, f"result[{i}] must be a table with operation and resource")
+        op = entry["operation"]
+        # a patched object keeps the shape of the source object (empty maps vs lists, ints)
+        item = {"operation": op, "resource": lua_to_python(entry["resource"], obj if op == PATCH else None)}
+        out.append(_impacted(i - 1, item, obj, key, resource))
+    return out
 
 
 def _impacted(i: int, item: Any, source_obj: dict, key: str, resource: str) -> dict[str, Any]:
