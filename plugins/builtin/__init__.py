@@ -10,4 +10,8 @@ PLUGIN_MODULES: list[str] = [
     "kedge.builtin.renderers.directory",
     "kedge.builtin.renderers.jsonnet",
     "kedge.builtin.renderers.helm",
+    "kedge.builtin.renderers.kustomize",
+    "kedge.builtin.renderers.cmp",
+    "kedge.builtin.sources.git",
+    "kedge.builtin.sources.helm",
 ]

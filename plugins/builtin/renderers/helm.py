@@ -118,6 +118,19 @@ class _ValuesSource:
 
 def resolve_value_file(request: RenderRequest, raw: str, field: str) -> _ValuesSource | None:
     """Resolve one ``valueFiles`` / ``fileParameters`` entry; ``None`` when missing and allowed."""
+    if raw.startswith("$") and "/" in raw:
+        ref, _, rest = raw[1:].partition("/")
+        base = request.refs.get(ref)
+        if base is not None:
+            try:
+                path = safe_join(base, rest)
+            except UnsafePathError as exc:
+                raise RenderError(f"{field}: {exc}") from None
+            return _ValuesSource(f"${ref}/{relative_to_root(base, path)}", path=path)
+        if ref not in request.env:
+            raise RenderError(
+                f"{field}: source referenced by '${ref}' not found (is there a source with ref: {ref}?)"
+            )
     value = envsubst(raw, request.env)
     parsed = urllib.parse.urlparse(value)
     if parsed.scheme and len(parsed.scheme) > 1 and "://" in value:
@@ -125,18 +138,6 @@ def resolve_value_file(request: RenderRequest, raw: str, field: str) -> _ValuesS
         if scheme not in allowed_schemes(request.settings):
             raise RenderError(f"{field}: the URL scheme '{scheme}' is not allowed ({SCHEMES_KEY})")
         return _ValuesSource(_redact_url(value), url=value)
-    if value.startswith("$") and "/" in value:
-        ref, _, rest = value[1:].partition("/")
-        base = request.refs.get(ref)
-        if base is None:
-            raise RenderError(
-                f"{field}: source referenced by '${ref}' not found (is there a source with ref: {ref}?)"
-            )
-        try:
-            path = safe_join(base, rest)
-        except UnsafePathError as exc:
-            raise RenderError(f"{field}: {exc}") from None
-        return _ValuesSource(f"${ref}/{relative_to_root(base, path)}", path=path)
     try:
         if value.startswith("/"):
             path = safe_join(request.root, value.lstrip("/"))  # absolute = relative to the repository root
@@ -157,12 +158,35 @@ def _redact_url(url: str) -> str:
     return urllib.parse.urlunsplit((p.scheme, p.netloc, p.path, "", ""))
 
 
+def fetch_url(url: str, limit: int) -> bytes:
+    """GET ``url`` (basic auth from its user info) with a timeout; loopback bypasses proxies."""
+    import base64
+
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    headers = {"User-Agent": "kedge-repo-server"}
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password or "")
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    handlers: list[Any] = []
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        handlers.append(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(*handlers)
+    with opener.open(urllib.request.Request(clean, headers=headers), timeout=REMOTE_TIMEOUT) as resp:
+        return resp.read(limit)
+
+
 def _read_source(src: _ValuesSource, request: RenderRequest, optional: bool) -> str | None:
     limit = setting_bytes(request.settings, "kedge.render.maxFileBytes", DEFAULT_MAX_FILE_BYTES)
     if src.url:
         try:
-            with urllib.request.urlopen(src.url, timeout=REMOTE_TIMEOUT) as resp:  # noqa: S310 - scheme checked
-                data = resp.read(limit + 1)
+            data = fetch_url(src.url, limit + 1)
         except Exception as exc:  # noqa: BLE001 - any network failure is a render error
             reason = getattr(exc, "reason", None) or exc
             raise RenderError(f"{src.label}: cannot fetch values file: {reason}") from None
@@ -436,7 +460,8 @@ def helm_error_message(message: str, chart_name: str, chart_rel: str) -> str:
     m = _TEMPLATE_REF.search(flat)
     if m:
         where = f"{m.group('path')}:{m.group('line')}"
-        rest = flat.replace(m.group(0), "", 1).strip(" :")
+        rest = flat.replace(m.group(0), "", 1)
+        rest = re.sub(r"^\s*(?:error:\s*)?(?:template:\s*)?[:\s]*", "", rest, flags=re.IGNORECASE).strip()
         return f"{where}: helm template: {rest}" if rest else f"{where}: helm template failed"
     return f"helm template: {flat}"
 
