@@ -3,8 +3,10 @@
 Each ``lua/health/<group>/<Kind>/health_test.yaml`` (Argo CD's layout) lists objects under
 ``testdata/`` and the ``{status, message}`` its ``health.lua`` must return. Every case runs on
 several lupa engines (Lua 5.1, 5.4, 5.5 and LuaJIT 2.1) to prove the scripts are portable across
-gopher-lua-like and 5.x engines; and, when the real sandbox ``kedge.lua`` offers a function to
-run one health script on an object, through it as well.
+gopher-lua-like and 5.x engines, through Kedge's own sandbox (``kedge.lua.run_health_script``),
+and through the health framework's lookup (``kedge.health.assess``), which must find each script
+by the object's group/Kind (exact or wildcard directory) and must never apply the opt-in generic
+check unasked.
 
 The layout itself is checked too: at least 40 kinds, every testdata file used, every object's
 apiVersion/kind matching its directory, every status a script can return covered by a case,
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from kedge.health import ResourceOverrides, assess
+from kedge.lua import run_health_script
 
 HEALTH_DIR = Path(__file__).resolve().parent.parent / "lua" / "health"
 GENERIC_DIR = HEALTH_DIR / "_generic"
@@ -100,34 +104,40 @@ def test_case_on_lupa_engine(engine: str, case_id: str, directory: Path, case: d
     assert result == _expected(case), f"{case_id} on {engine}"
 
 
-# --- the real engine, once core/lua offers a way to run one script on one object ------------------
+# --- the real engine: Kedge's sandbox, and the health framework's lookup ------------------------
 
 
-def _real_runner() -> Callable[[str, dict[str, Any]], Any] | None:
-    try:
-        module = importlib.import_module("kedge.lua")
-    except ImportError:
-        return None
-    for name in ("run_health_script", "evaluate_health", "run_health"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-REAL_RUNNER = _real_runner()
-
-
-@pytest.mark.skipif(REAL_RUNNER is None, reason="kedge.lua offers no single-script health runner")
 @pytest.mark.parametrize("case_id,directory,case", CASES, ids=[c[0] for c in CASES])
-def test_case_on_kedge_engine(case_id: str, directory: Path, case: dict[str, Any]) -> None:
+def test_case_on_kedge_sandbox(case_id: str, directory: Path, case: dict[str, Any]) -> None:
     script, obj = _load_case(directory, case)
-    result = REAL_RUNNER(script, obj)
-    if not isinstance(result, dict):
-        result = {"status": getattr(result, "status", None), "message": getattr(result, "message", None)}
-    assert {"status": result.get("status"), "message": result.get("message") or ""} == _expected(case), (
-        case_id
-    )
+    key = f"lua/health/{directory.relative_to(HEALTH_DIR).as_posix()}/health.lua"
+    assert run_health_script(script, obj, key=key) == _expected(case), case_id
+
+
+LIBRARY_CASES = [c for c in CASES if GENERIC_DIR not in c[1].parents]
+GENERIC_CASES = [c for c in CASES if GENERIC_DIR in c[1].parents]
+
+
+@pytest.mark.parametrize("case_id,directory,case", LIBRARY_CASES, ids=[c[0] for c in LIBRARY_CASES])
+def test_framework_finds_library_check(case_id: str, directory: Path, case: dict[str, Any]) -> None:
+    """kedge.health.assess picks the library script (exact or wildcard directory) by group/Kind."""
+    _, obj = _load_case(directory, case)
+    result = assess(obj, None, raise_errors=True)
+    if obj["metadata"].get("deletionTimestamp"):
+        assert result == {"status": "Progressing", "message": "Pending deletion"}, case_id
+    else:
+        assert result == _expected(case), case_id
+
+
+@pytest.mark.parametrize("case_id,directory,case", GENERIC_CASES, ids=[c[0] for c in GENERIC_CASES])
+def test_generic_check_as_argocd_cm_override(case_id: str, directory: Path, case: dict[str, Any]) -> None:
+    """The generic script works as a plain resource.customizations.health.<group_Kind> override."""
+    script, obj = _load_case(directory, case)
+    group = obj["apiVersion"].rpartition("/")[0]
+    key = f"resource.customizations.health.{group}_{obj['kind']}"
+    overrides = ResourceOverrides.from_configmap({key: script})
+    assert assess(obj, overrides, raise_errors=True) == _expected(case), case_id
+    assert assess(obj, None) is None, f"{case_id}: the generic check must stay opt-in"
 
 
 # --- layout and coverage --------------------------------------------------------------------------
@@ -189,6 +199,19 @@ def test_scripts_use_only_portable_lua(directory: Path) -> None:
     code = re.sub(r'"(\\.|[^"\\])*"', '""', code)
     for what, pattern in _NON_PORTABLE.items():
         assert not pattern.search(code), f"{directory}/health.lua uses {what}"
+
+
+def test_generic_check_needs_no_open_libs() -> None:
+    """Pasted into argocd-cm without useOpenLibs, a script sees no string/math libraries."""
+    script = (GENERIC_DIR / "conditions" / "health.lua").read_text()
+    code = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    assert not re.search(r"\b(string|math|os|io)\.", code)
+
+
+def test_docs_list_every_kind() -> None:
+    doc = (HEALTH_DIR.parent.parent / "docs" / "health-library.md").read_text()
+    for directory in _kind_dirs():
+        assert f"| `{directory.relative_to(HEALTH_DIR).as_posix()}` |" in doc, directory
 
 
 def test_harness_detects_a_wrong_expectation() -> None:

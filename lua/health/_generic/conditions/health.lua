@@ -4,6 +4,8 @@
 --
 -- Opt-in only: this script is not matched to any group/Kind by itself. See
 -- docs/health-library.md ("Generic fallback") for the argocd-cm keys that enable it.
+-- It uses only the base and table libraries, so it also runs as a plain argocd-cm override
+-- (resource.customizations.health.<group_Kind>) without useOpenLibs, in Kedge and in Argo CD.
 --
 -- Order of evaluation:
 --   1. spec.suspend == true or spec.paused == true         -> Suspended
@@ -54,7 +56,7 @@ local observed = tonumber(status.observedGeneration)
 if generation ~= nil and observed ~= nil and observed < generation then
   return {
     status = "Progressing",
-    message = string.format("Waiting for the controller to observe generation %d (observed %d)", generation, observed),
+    message = "Waiting for the controller to observe generation " .. generation .. " (observed " .. observed .. ")",
   }
 end
 
