@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
+from kedge.kube.keys import ResourceKey, key_of
 from kedge.sync import annotations as ann
 
 PHASE_ORDER = {ann.PRE_SYNC: -1, ann.SYNC: 0, ann.POST_SYNC: 1, ann.SYNC_FAIL: 2}
@@ -28,23 +29,6 @@ KIND_ORDER_LIST = (
 )  # fmt: skip
 #: known kinds sort before 0; unknown kinds (custom resources) get 0, i.e. last.
 KIND_ORDER = {kind: i - len(KIND_ORDER_LIST) for i, kind in enumerate(KIND_ORDER_LIST)}
-
-
-class ResourceKey(NamedTuple):
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.group}/{self.kind}:{self.namespace}/{self.name}"
-
-
-def key_of(obj: dict[str, Any]) -> ResourceKey:
-    api_version = obj.get("apiVersion") or ""
-    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-    meta = obj.get("metadata") or {}
-    return ResourceKey(group, obj.get("kind", ""), meta.get("namespace") or "", meta.get("name") or "")
 
 
 @dataclass

@@ -1,0 +1,425 @@
+"""A thin, fast JSON client over the official ``kubernetes`` package.
+
+The official client does the hard parts (kubeconfig parsing, exec credential plugins, token
+refresh, TLS client certificates, the connection pool); Kedge talks raw JSON through it instead
+of the generated models, because the controller handles arbitrary kinds and big lists, and
+model (de)serialisation would dominate its CPU time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from kedge.errors import KedgeError
+
+DEFAULT_TIMEOUT = 30.0
+APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+
+
+class KubeError(KedgeError):
+    """An API error: ``status`` (HTTP code), ``reason`` (Kubernetes reason, e.g. NotFound)."""
+
+    def __init__(self, status: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.details = details or {}
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def conflict(self) -> bool:
+        return self.status == 409
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+
+@dataclass(frozen=True)
+class APIResource:
+    """One served resource type (from discovery)."""
+
+    group: str
+    version: str
+    kind: str
+    name: str  # plural, e.g. "deployments"
+    namespaced: bool
+    verbs: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_kind(self) -> str:
+        return f"{self.group}/{self.kind}"
+
+    def path(self, namespace: str | None = None, name: str | None = None, subresource: str = "") -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{quote(namespace, safe='')}"
+        base += f"/{self.name}"
+        if name:
+            base += f"/{quote(name, safe='')}"
+        if subresource:
+            base += f"/{subresource}"
+        return base
+
+
+class KubeClient:
+    """JSON access to one cluster. Thread-safe (the underlying pool is)."""
+
+    def __init__(self, api_client: Any, timeout: float = DEFAULT_TIMEOUT, name: str = "") -> None:
+        self.api = api_client
+        self.timeout = timeout
+        self.name = name or api_client.configuration.host
+        self._resources: dict[tuple[str, str], APIResource] | None = None
+        self._preferred_versions: dict[str, str] = {"": "v1"}
+        self._lock = threading.Lock()
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def from_kubeconfig(
+        cls,
+        path: str | None = None,
+        context: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        qps_pool: int = 32,
+    ) -> KubeClient:
+        from kubernetes import client, config
+
+        configuration = client.Configuration()
+        try:
+            config.load_kube_config(config_file=path, context=context, client_configuration=configuration)
+        except (config.ConfigException, OSError, TypeError) as exc:
+            raise KedgeError(f"kubeconfig {path or '~/.kube/config'}: {exc}") from None
+        configuration.connection_pool_maxsize = qps_pool
+        return cls(client.ApiClient(configuration), timeout, name=context or configuration.host)
+
+    @classmethod
+    def from_cluster_secret(
+        cls, server: str, config_json: dict[str, Any], name: str = "", timeout: float = DEFAULT_TIMEOUT
+    ) -> KubeClient:
+        """From an Argo CD cluster Secret's ``server`` and ``config`` (bearerToken,
+        username/password, tlsClientConfig {insecure, caData, certData, keyData, serverName})."""
+        from kubernetes import client
+
+        configuration = client.Configuration()
+        configuration.host = server.rstrip("/")
+        if config_json.get("bearerToken"):
+            configuration.api_key = {"authorization": "Bearer " + config_json["bearerToken"]}
+        elif config_json.get("username"):
+            configuration.username = config_json["username"]
+            configuration.password = config_json.get("password", "")
+        tls = config_json.get("tlsClientConfig") or {}
+        configuration.verify_ssl = not tls.get("insecure", False)
+        for attr, key in (("ssl_ca_cert", "caData"), ("cert_file", "certData"), ("key_file", "keyData")):
+            if tls.get(key):
+                setattr(configuration, attr, _pem_file(tls[key]))
+        if tls.get("serverName"):
+            configuration.tls_server_name = tls["serverName"]
+        configuration.connection_pool_maxsize = 32
+        return cls(client.ApiClient(configuration), timeout, name=name or server)
+
+    # -- raw requests ----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        timeout: float | None = None,
+        stream: bool = False,
+    ) -> Any:
+        """Send a request; returns the decoded JSON body (or the raw response when ``stream``).
+        Raises :class:`KubeError` for API errors and for transport failures (status 0)."""
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        elif body is not None:
+            headers["Content-Type"] = "application/json"
+        q = {k: v for k, v in (query or {}).items() if v is not None and v != ""}
+        url_path = path + ("?" + urlencode(q) if q else "")
+        try:
+            _, url, hdrs, _, _ = self.api.param_serialize(
+                method, url_path, header_params=headers, auth_settings=["BearerToken", "BasicAuth"]
+            )
+            resp = self.api.rest_client.request(
+                method, url, headers=hdrs, body=body, _request_timeout=timeout or self.timeout
+            )
+        except Exception as exc:  # noqa: BLE001 - urllib3/ssl/socket errors all mean "unreachable"
+            raise KubeError(
+                0, "Unreachable", f"{self.name}: {method} {path}: {type(exc).__name__}: {exc}"
+            ) from None
+        if stream:
+            if resp.status >= 400:
+                self._raise(resp.status, resp.read(), method, path)
+            return resp.response
+        data = resp.read()
+        if resp.status >= 400:
+            self._raise(resp.status, data, method, path)
+        return json.loads(data) if data else None
+
+    def _raise(self, status: int, data: bytes, method: str, path: str) -> None:
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            doc = {}
+        if not isinstance(doc, dict):
+            doc = {}
+        reason = doc.get("reason") or {
+            404: "NotFound",
+            409: "Conflict",
+            410: "Gone",
+            401: "Unauthorized",
+            403: "Forbidden",
+        }.get(status, "Error")
+        message = doc.get("message") or (data[:200].decode(errors="replace") if data else f"HTTP {status}")
+        raise KubeError(status, reason, message, doc.get("details"))
+
+    # -- discovery -------------------------------------------------------------------------------
+    def version(self) -> dict[str, Any]:
+        return self.request("GET", "/version")
+
+    def discover(self, refresh: bool = False) -> list[APIResource]:
+        """All served resource types (preferred and other versions), subresources excluded."""
+        with self._lock:
+            if self._resources is not None and not refresh:
+                return list(self._resources.values())
+        found: dict[tuple[str, str], APIResource] = {}
+        core = self.request("GET", "/api/v1")
+        for r in core.get("resources", []):
+            if "/" not in r["name"]:
+                res = APIResource(
+                    "", "v1", r["kind"], r["name"], r.get("namespaced", False), tuple(r.get("verbs", []))
+                )
+                found[(res.api_version, res.kind)] = res
+        groups = self.request("GET", "/apis").get("groups", [])
+        for g in groups:
+            for v in g.get("versions", []):
+                try:
+                    doc = self.request("GET", f"/apis/{v['groupVersion']}")
+                except KubeError as exc:
+                    if exc.status in (404, 503):
+                        continue  # an aggregated API that is down must not break discovery
+                    raise
+                for r in doc.get("resources", []):
+                    if "/" in r["name"]:
+                        continue
+                    res = APIResource(
+                        g["name"],
+                        v["version"],
+                        r["kind"],
+                        r["name"],
+                        r.get("namespaced", False),
+                        tuple(r.get("verbs", [])),
+                    )
+                    found[(res.api_version, res.kind)] = res
+            preferred = (g.get("preferredVersion") or {}).get("version")
+            if preferred:
+                self._preferred_versions[g["name"]] = preferred
+        with self._lock:
+            self._resources = found
+        return list(found.values())
+
+    def preferred_resources(self) -> list[APIResource]:
+        """One resource type per group/kind, at the group's preferred version (what to watch)."""
+        out: dict[tuple[str, str], APIResource] = {}
+        for res in self.discover():
+            key = (res.group, res.kind)
+            if key not in out or res.version == self._preferred_versions.get(res.group):
+                out[key] = res
+        return list(out.values())
+
+    def resource_for(self, api_version: str, kind: str) -> APIResource | None:
+        if self._resources is None:
+            self.discover()
+        assert self._resources is not None
+        res = self._resources.get((api_version, kind))
+        if res is None:
+            self.discover(refresh=True)
+            res = self._resources.get((api_version, kind))
+        return res
+
+    def resource_of(self, obj: dict[str, Any]) -> APIResource:
+        res = self.resource_for(obj.get("apiVersion", ""), obj.get("kind", ""))
+        if res is None:
+            raise KubeError(
+                404,
+                "NotFound",
+                f"the server does not serve {obj.get('kind')} in {obj.get('apiVersion')} "
+                "(is its CustomResourceDefinition installed?)",
+            )
+        return res
+
+    # -- object operations -----------------------------------------------------------------------
+    def get(self, res: APIResource, namespace: str | None, name: str) -> dict[str, Any] | None:
+        try:
+            return self.request("GET", res.path(namespace, name))
+        except KubeError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def list(
+        self,
+        res: APIResource,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        limit: int = 500,
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every object (following ``continue`` tokens); returns (items, list resourceVersion)."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            doc = self.request(
+                "GET",
+                res.path(namespace),
+                {"labelSelector": label_selector, "limit": limit, "continue": token},
+            )
+            items.extend(doc.get("items") or [])
+            meta = doc.get("metadata") or {}
+            token = meta.get("continue")
+            if not token:
+                return items, meta.get("resourceVersion", "")
+
+    def watch(
+        self,
+        res: APIResource,
+        resource_version: str,
+        timeout_seconds: int = 300,
+        namespace: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Watch events (``{"type", "object"}``) from ``resource_version``; ends when the server
+        closes the stream. A 410 Gone arrives as a KubeError(410) or an ERROR event."""
+        query = {
+            "watch": "1",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": timeout_seconds,
+        }
+        resp = self.request("GET", res.path(namespace), query, stream=True, timeout=timeout_seconds + 30)
+        buf = b""
+        try:
+            for chunk in resp.stream(65536, decode_content=True):
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+            if buf.strip():
+                yield json.loads(buf)
+        finally:
+            resp.release_conn()
+
+    def create(
+        self, obj: dict[str, Any], dry_run: bool = False, field_manager: str = "argocd-controller"
+    ) -> dict:
+        res = self.resource_of(obj)
+        ns = (obj.get("metadata") or {}).get("namespace")
+        return self.request(
+            "POST",
+            res.path(ns),
+            {"dryRun": "All" if dry_run else None, "fieldManager": field_manager},
+            body=obj,
+        )
+
+    def replace(
+        self, obj: dict[str, Any], dry_run: bool = False, field_manager: str = "argocd-controller"
+    ) -> dict:
+        res = self.resource_of(obj)
+        meta = obj.get("metadata") or {}
+        return self.request(
+            "PUT",
+            res.path(meta.get("namespace"), meta["name"]),
+            {"dryRun": "All" if dry_run else None, "fieldManager": field_manager},
+            body=obj,
+        )
+
+    def apply(
+        self,
+        obj: dict[str, Any],
+        field_manager: str = "argocd-controller",
+        force: bool = True,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Server-side apply."""
+        res = self.resource_of(obj)
+        meta = obj.get("metadata") or {}
+        query = {
+            "fieldManager": field_manager,
+            "force": "true" if force else None,
+            "dryRun": "All" if dry_run else None,
+        }
+        return self.request(
+            "PATCH", res.path(meta.get("namespace"), meta["name"]), query, body=obj, content_type=APPLY_PATCH
+        )
+
+    def patch(
+        self,
+        res: APIResource,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        patch_type: str = MERGE_PATCH,
+        subresource: str = "",
+        dry_run: bool = False,
+        field_manager: str = "argocd-controller",
+    ) -> dict[str, Any]:
+        return self.request(
+            "PATCH",
+            res.path(namespace, name, subresource),
+            {"dryRun": "All" if dry_run else None, "fieldManager": field_manager},
+            body=patch,
+            content_type=patch_type,
+        )
+
+    def delete(
+        self,
+        res: APIResource,
+        namespace: str | None,
+        name: str,
+        propagation: str | None = None,
+        dry_run: bool = False,
+        grace_period: int | None = None,
+    ) -> dict[str, Any] | None:
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions"}
+        if propagation:
+            body["propagationPolicy"] = propagation
+        if grace_period is not None:
+            body["gracePeriodSeconds"] = grace_period
+        if dry_run:
+            body["dryRun"] = ["All"]
+        try:
+            return self.request("DELETE", res.path(namespace, name), body=body)
+        except KubeError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def _pem_file(data_b64: str) -> str:
+    """Write base64 PEM data to a private temp file (the client wants file paths)."""
+    fd, path = tempfile.mkstemp(prefix="kedge-tls-", suffix=".pem")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(base64.b64decode(data_b64))
+    os.chmod(path, 0o600)
+    return path
