@@ -652,3 +652,18 @@ def test_parse_kind_mismatch():
     with pytest.raises(model.ModelError) as err:
         model.parse_appproject(GUESTBOOK, "g.yaml")
     assert err.value.problems == ['g.yaml: kind: expected "AppProject", got "Application"']
+
+
+def test_unknown_fields_are_kept_and_listed_with_suggestions():
+    doc = copy.deepcopy(GUESTBOOK)
+    doc["spec"]["syncPolicy"]["automated"]["selfheal"] = True
+    doc["spec"]["source"]["helm"] = {"valueFile": ["v.yaml"], "valuesObject": {"anything": {"goes": 1}}}
+    doc["spec"]["ignoreDifferences"][1]["jsonPointer"] = ["/x"]
+    app = model.parse_application(doc, "g.yaml")
+    assert model.unknown_fields(app) == [
+        'spec.source.helm.valueFile: unknown field (did you mean "valueFiles"?)',
+        'spec.syncPolicy.automated.selfheal: unknown field (did you mean "selfHeal"?)',
+        'spec.ignoreDifferences[1].jsonPointer: unknown field (did you mean "jsonPointers"?)',
+    ]
+    assert model.to_dict(app) == doc
+    assert model.unknown_fields(model.parse_application(GUESTBOOK)) == []

@@ -546,3 +546,22 @@ def test_cli_validate_missing_dir_is_a_clean_error(tmp_path: Path):
     assert out.returncode == 2
     assert out.stderr.strip() == f"Error: {tmp_path / 'nope'}: no such file or directory"
     assert "Traceback" not in out.stderr
+
+
+def test_accessors_are_cached_and_silent_after_construction():
+    s = Settings.from_objects(
+        [{"kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+          "data": {"timeout.reconciliation": "later", "resource.customizations": "a/B: {health.lua: x}"}}]
+    )  # fmt: skip
+    assert len(s.errors) == 1
+    for _ in range(3):
+        assert s.reconciliation_timeout == 120.0
+    assert len(s.errors) == 1
+    assert s.resource_overrides() is s.resource_overrides()
+    assert s.resource_override("a", "B") is s.resource_override("a", "B")
+
+
+def test_settings_package_stays_light():
+    code = "import sys, kedge.settings; print(sorted(m for m in ('pydantic', 'kubernetes', 'lupa') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "[]", out.stderr

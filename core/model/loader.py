@@ -152,3 +152,35 @@ def load_file(path: str) -> list[Resource]:
 def to_dict(obj: KModel) -> dict[str, Any]:
     """The document as a dict (camelCase keys, only what was set, unknown fields kept)."""
     return obj.to_dict()
+
+
+def unknown_fields(obj: KModel, path: str = "") -> list[str]:
+    """Fields the model does not know (kept on round trip), e.g. a misspelt ``selfheal``.
+
+    Returns ``<path>: unknown field (did you mean "selfHeal"?)`` messages; free-form fields
+    (Helm ``valuesObject``, generator specs, ``status`` of other tools...) are not inspected.
+    """
+    import difflib
+
+    out: list[str] = []
+    known = [f.alias or name for name, f in type(obj).model_fields.items()]
+    for key in obj.model_extra or {}:
+        where = f"{path}.{key}" if path else str(key)
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
+        out.append(f"{where}: unknown field" + (f' (did you mean "{close[0]}"?)' if close else ""))
+    for name, field in type(obj).model_fields.items():
+        if name not in obj.model_fields_set:
+            continue
+        value = getattr(obj, name)
+        sub = f"{path}.{field.alias or name}" if path else (field.alias or name)
+        if isinstance(value, KModel):
+            out += unknown_fields(value, sub)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, KModel):
+                    out += unknown_fields(item, f"{sub}[{i}]")
+        elif isinstance(value, dict):
+            for k, item in value.items():
+                if isinstance(item, KModel):
+                    out += unknown_fields(item, f"{sub}.{k}")
+    return out

@@ -52,13 +52,13 @@ def read_dir(path: str | os.PathLike[str]) -> tuple[list[tuple[str, Any]], list[
     return docs, problems
 
 
-def snapshot(path: str | os.PathLike[str]) -> dict[str, tuple[float, int]]:
-    """``{file: (mtime, size)}`` for change detection."""
+def snapshot(path: str | os.PathLike[str]) -> dict[str, tuple[int, int, int]]:
+    """``{file: (mtime_ns, size, inode)}`` for change detection (an atomic rename changes the inode)."""
     out = {}
     for f in settings_files(path):
         try:
             st = f.stat()
         except OSError:
             continue
-        out[str(f)] = (st.st_mtime, st.st_size)
+        out[str(f)] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return out

@@ -103,7 +103,7 @@ class DirectoryWatcher:
         self.manager = manager
         self.path = path
         self.interval = min(max(float(interval), self.MIN_INTERVAL), self.MAX_INTERVAL)
-        self._seen: dict[str, tuple[float, int]] | None = None
+        self._seen: dict[str, tuple[int, int, int]] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

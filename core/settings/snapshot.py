@@ -52,6 +52,21 @@ OVERRIDE_FIELDS = (
 )
 
 
+def _memo(method):
+    """Cache a no-argument accessor: a snapshot never changes, so parse its YAML once."""
+    name = method.__name__
+
+    def wrapper(self):
+        cache = self.__dict__.setdefault("_memo", {})
+        if name not in cache:
+            cache[name] = method(self)
+        return cache[name]
+
+    wrapper.__name__ = name
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
 class SettingsError(ConfigError):
     """Invalid settings; ``problems`` has one message per problem."""
 
@@ -299,6 +314,7 @@ class Settings:
         """``server.secretkey`` from argocd-secret (signs session tokens)."""
         return self.secret.get("server.secretkey")
 
+    @_memo
     def oidc_config(self) -> dict[str, Any] | None:
         """``oidc.config`` parsed, ``$`` references resolved."""
         tree = self._yaml(self.cm, "oidc.config", "general")
@@ -309,6 +325,7 @@ class Settings:
             return None
         return resolve_tree(tree, self.secrets, o.ARGOCD_SECRET, self._warn)
 
+    @_memo
     def dex_config(self) -> dict[str, Any] | None:
         """``dex.config`` parsed, ``$`` references resolved."""
         tree = self._yaml(self.cm, "dex.config", "general")
@@ -320,6 +337,7 @@ class Settings:
         return resolve_tree(tree, self.secrets, o.ARGOCD_SECRET, self._warn)
 
     # -- accounts --------------------------------------------------------------------------------
+    @_memo
     def accounts(self) -> dict[str, Account]:
         """Local users, ``admin`` included (unless ``admin.enabled: "false"``)."""
         out: dict[str, Account] = {}
@@ -363,16 +381,16 @@ class Settings:
             return []
         return tree
 
-    @property
+    @cached_property
     def resource_exclusions(self) -> list[dict[str, Any]]:
         """``resource.exclusions``: ``[{apiGroups: [...], kinds: [...], clusters: [...]}]`` (globs)."""
         return self._filters("resource.exclusions")
 
-    @property
+    @cached_property
     def resource_inclusions(self) -> list[dict[str, Any]]:
         return self._filters("resource.inclusions")
 
-    @property
+    @cached_property
     def resource_compare_options(self) -> dict[str, Any]:
         """``resource.compareoptions`` with Argo CD's defaults filled in."""
         opts: dict[str, Any] = {
@@ -387,6 +405,7 @@ class Settings:
             self._error("resource-overrides", "resource.compareoptions: expected a mapping")
         return opts
 
+    @_memo
     def resource_overrides(self) -> dict[str, ResourceOverride]:
         """All ``resource.customizations`` by ``group/Kind`` key (split keys override the old map)."""
         merged: dict[str, dict[str, Any]] = {}
@@ -437,15 +456,17 @@ class Settings:
         return out
 
     def resource_override(self, group: str, kind: str) -> ResourceOverride | None:
-        """The override for ``group/Kind``: an exact key first, then the first matching glob key."""
-        overrides = self.resource_overrides()
+        """The override for ``group/Kind``: an exact key first, then the first matching glob key (sorted)."""
         gk = f"{group}/{kind}"
-        if gk in overrides:
-            return overrides[gk]
-        for key in sorted(overrides):
-            if any(c in key for c in "*?[") and fnmatch.fnmatchcase(gk, key):
-                return overrides[key]
-        return None
+        cache = self.__dict__.setdefault("_override_cache", {})
+        if gk not in cache:
+            overrides = self.resource_overrides()
+            found = overrides.get(gk)
+            if found is None:
+                globs = (k for k in sorted(overrides) if any(c in k for c in "*?["))
+                found = next((overrides[k] for k in globs if fnmatch.fnmatchcase(gk, k)), None)
+            cache[gk] = found
+        return cache[gk]
 
     def _sub_yaml(self, gk: str, fld: str, value: Any) -> dict[str, Any] | None:
         if value is None:
@@ -480,6 +501,7 @@ class Settings:
         return self.cm.get("kustomize.buildOptions", "")
 
     # -- rbac ------------------------------------------------------------------------------------
+    @_memo
     def rbac(self) -> RBACSettings:
         data = self.rbac_cm
         parts = [data.get("policy.csv", "")]
@@ -553,6 +575,7 @@ class Settings:
                     self._error("notifications", f"{key}: invalid YAML: {exc}")
         return out
 
+    @_memo
     def notification_services(self) -> dict[str, dict[str, Any]]:
         """``service.<type>[.<name>]`` configs with ``$key`` resolved from argocd-notifications-secret."""
         out: dict[str, dict[str, Any]] = {}
@@ -563,12 +586,15 @@ class Settings:
             out[name] = resolve_tree(tree, self.secrets, o.ARGOCD_NOTIFICATIONS_SECRET, self._warn)
         return out
 
+    @_memo
     def notification_templates(self) -> dict[str, Any]:
         return self._notification_items("template.")
 
+    @_memo
     def notification_triggers(self) -> dict[str, Any]:
         return self._notification_items("trigger.")
 
+    @_memo
     def notification_subscriptions(self) -> list[Any]:
         tree = self._yaml(self.notifications_cm, "subscriptions", "notifications")
         return tree if isinstance(tree, list) else []
@@ -579,10 +605,12 @@ class Settings:
             (s for s in self.secrets.values() if s.secret_type == secret_type), key=lambda s: s.name
         )
 
+    @_memo
     def repositories(self) -> list[Repository]:
         """Secrets labelled ``argocd.argoproj.io/secret-type: repository``."""
         return self._repos("repository")
 
+    @_memo
     def repository_credentials(self) -> list[Repository]:
         """Credential templates: Secrets labelled ``argocd.argoproj.io/secret-type: repo-creds``."""
         return self._repos("repo-creds")
@@ -601,6 +629,7 @@ class Settings:
         """Settings and credentials for a repository URL (exact repository Secret, else longest repo-creds prefix)."""
         return credentials_for(url, self.repositories(), self.repository_credentials())
 
+    @_memo
     def clusters(self) -> list[Cluster]:
         """Secrets labelled ``argocd.argoproj.io/secret-type: cluster``."""
         out = []
