@@ -1,0 +1,1 @@
+"""Built-in source types: Git repositories (``git``) and Helm chart repositories (``helm``)."""

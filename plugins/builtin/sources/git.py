@@ -1,0 +1,54 @@
+"""Source type ``git``: any ``repoURL`` without ``chart`` (see :mod:`kedge.repo.git`)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from kedge.hookspecs import hookimpl
+from kedge.repo import git as gitsrc
+from kedge.repo.paths import safe_join
+from kedge.repo.sources import FetchedSource, SourceContext
+
+
+class GitSourceType:
+    name = "git"
+
+    def matches(self, source: dict[str, Any]) -> bool:
+        return bool(source.get("repoURL")) and not source.get("chart")
+
+    def _repos(self, context: SourceContext) -> gitsrc.GitRepos:
+        return gitsrc.shared(context.config)
+
+    def resolve(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> str:
+        return self._repos(context).resolve(
+            source["repoURL"], revision, credentials, refresh=context.hard_refresh
+        )
+
+    def fetch(
+        self, source: dict[str, Any], revision: str, credentials, context: SourceContext
+    ) -> FetchedSource:
+        stack = ExitStack()
+        try:
+            root = stack.enter_context(
+                self._repos(context).checkout(source["repoURL"], revision, credentials)
+            )
+            path = safe_join(root, source.get("path") or ".")
+        except BaseException:
+            stack.close()
+            raise
+        return FetchedSource(root=root, path=path, revision=revision, type="git", _release=stack.close)
+
+    def metadata(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> dict:
+        return self._repos(context).metadata(source["repoURL"], revision, credentials)
+
+    def list_refs(self, source: dict[str, Any], credentials, context: SourceContext) -> dict:
+        return self._repos(context).list_refs(source["repoURL"], credentials, refresh=context.hard_refresh)
+
+    def changed_files(self, source: dict[str, Any], old: str, new: str, credentials, context: SourceContext):
+        return self._repos(context).changed_files(source["repoURL"], old, new, credentials)
+
+
+@hookimpl
+def kedge_source_types():
+    return [GitSourceType()]
