@@ -20,7 +20,9 @@ described per hook below. Rules when two plugins return a provider with the same
 * either way a warning names both plugins, and ``kedge plugins list`` shows the conflict.
 
 A hook implementation that raises is reported (plugin, hook, error) and skipped; the other
-plugins keep working.
+plugins keep working. A plugin that fails to import, declares a hook name not listed here (a typo
+such as ``kedge_health_check``) or a hook argument the spec lacks is reported with its
+distribution and skipped as a whole. ``kedge plugins list`` shows all of these.
 """
 
 from __future__ import annotations

@@ -314,6 +314,13 @@ MALFORMED = [
     (GUESTBOOK, "spec.project", None, True, ["guestbook.yaml: spec.project: required field is missing"]),
     (
         GUESTBOOK,
+        "spec.project",
+        "Team A",
+        False,
+        ['guestbook.yaml: spec.project: expected an AppProject name (a DNS-1123 subdomain), got "Team A"'],
+    ),
+    (
+        GUESTBOOK,
         "spec.syncPolicy.automated.prune",
         "yes",
         False,

@@ -123,8 +123,13 @@ def check_app_spec(spec: Any, path: str = "spec", template: bool = False) -> lis
             out.append((f"{path}.destination", "expected server or name, not both"))
         elif not has_server and not has_name and not template:
             out.append((f"{path}.destination", "expected server or name, got neither"))
-    if not template and _missing(spec.get("project")):
+    project = spec.get("project")
+    if not template and _missing(project):
         out.append((f"{path}.project", "required field is missing"))
+    elif isinstance(project, str) and "{{" not in project and not _DNS1123_SUBDOMAIN.match(project):
+        out.append(
+            (f"{path}.project", f"expected an AppProject name (a DNS-1123 subdomain), got {show(project)}")
+        )
 
     policy = _d(spec.get("syncPolicy"))
     for i, opt in enumerate(_l(policy.get("syncOptions"))):
