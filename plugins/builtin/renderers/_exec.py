@@ -38,12 +38,14 @@ def run(
     timeout: float,
     max_output: int = DEFAULT_MAX_OUTPUT,
     what: str = "",
+    timeout_label: str = "",
 ) -> Completed:
     """Run ``argv``; raise :class:`RenderError` on timeout, oversize output or a missing binary.
 
     A non-zero exit is returned, not raised: the caller words the error.
     """
     label = what or os.path.basename(argv[0])
+    shown = timeout_label or f"{timeout:g}s"
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv comes from trusted settings or plugin specs
             list(argv),
@@ -77,7 +79,7 @@ def run(
             if remaining <= 0:
                 _kill_group(proc)
                 raise RenderError(
-                    f"{label}: timed out after {timeout:g}s (the command and its children were killed)"
+                    f"{label}: timed out after {shown} (the command and its children were killed)"
                 )
             for key, _ in sel.select(timeout=min(remaining, 1.0)):
                 data = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
@@ -103,7 +105,7 @@ def run(
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise RenderError(
-                f"{label}: timed out after {timeout:g}s (the command and its children were killed)"
+                f"{label}: timed out after {shown} (the command and its children were killed)"
             ) from None
     finally:
         sel.close()

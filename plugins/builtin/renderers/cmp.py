@@ -263,7 +263,16 @@ def _run_in(
     if remaining <= 0:
         raise RenderError(f"{what}: timed out (ARGOCD_EXEC_TIMEOUT)")
     limit = setting_bytes(request.settings, MAX_OUTPUT_KEY, DEFAULT_MAX_OUTPUT)
-    return run(cmd.argv(), cwd=cwd, env=base_env(env), timeout=remaining, max_output=limit, what=what)
+    shown = f"{exec_timeout(request):g}s (ARGOCD_EXEC_TIMEOUT)"
+    return run(
+        cmd.argv(),
+        cwd=cwd,
+        env=base_env(env),
+        timeout=remaining,
+        max_output=limit,
+        what=what,
+        timeout_label=shown,
+    )
 
 
 class PluginRenderer:
