@@ -640,6 +640,9 @@ metadata: {name: x}
     with pytest.raises(model.ModelError) as err:
         model.load_documents(text, "apps.yaml")
     assert err.value.problems == expected
+    with pytest.raises(model.ModelError) as err:
+        model.load_documents(text, "apps.yaml", skip_other_kinds=True)
+    assert err.value.problems == expected[:1]
 
 
 def test_invalid_yaml_names_file_and_line():

@@ -122,12 +122,18 @@ def validate_documents(text: str, filename: str = "<input>") -> list[str]:
     return out
 
 
-def load_documents(text: str, filename: str = "<input>") -> list[Resource]:
-    """Parse every document of a YAML/JSON text; raises :class:`ModelError` with all problems of all documents."""
+def load_documents(text: str, filename: str = "<input>", skip_other_kinds: bool = False) -> list[Resource]:
+    """Parse every document of a YAML/JSON text; raises :class:`ModelError` with all problems of all documents.
+
+    With ``skip_other_kinds``, documents that are not ``argoproj.io`` Applications, AppProjects or
+    ApplicationSets (a ConfigMap next to them, say) are ignored instead of reported.
+    """
     docs = yaml_documents(text, filename)
     out: list[Resource] = []
     problems: list[str] = []
     for i, doc in enumerate(docs):
+        if skip_other_kinds and not (isinstance(doc, dict) and doc.get("kind") in MODELS):
+            continue
         found, obj = _problems(doc, document_label(filename, i, len(docs), doc))
         problems += found
         if obj is not None and not found:
