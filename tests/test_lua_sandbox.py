@@ -247,3 +247,13 @@ def test_json_nulls_never_reach_lua():
         runtime().call("return obj.metadata.creationTimestamp == nil", obj, script_key="n", resource="x")
         is True
     )
+
+
+def test_health_scripts_skip_managed_fields_but_actions_keep_them():
+    obj = {**OBJ, "metadata": {**OBJ["metadata"], "managedFields": [{"manager": "kubectl"}]}}
+    src = "return {status = 'Healthy', message = tostring(obj.metadata.managedFields == nil)}"
+    assert run_health_script(src, obj) == {"status": "Healthy", "message": "true"}
+    from kedge.actions import run_action_script
+
+    [out] = run_action_script("return obj", obj, "keep.lua")
+    assert out["resource"]["metadata"]["managedFields"] == [{"manager": "kubectl"}]

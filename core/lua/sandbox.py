@@ -76,6 +76,11 @@ class Runtime:
     def cached_scripts(self) -> int:
         return len(self._cache)
 
+    def clear_cache(self) -> None:
+        """Forget every compiled script (e.g. after a settings change)."""
+        self._cache.clear()
+        self._collect()
+
     # -- conversion -------------------------------------------------------------------------
     def to_lua(self, value: Any) -> Any:
         if isinstance(value, dict | list):

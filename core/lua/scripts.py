@@ -24,6 +24,11 @@ def run_health_script(
     ``open_libs`` gives it string/math/coroutine (Argo CD: ``useOpenLibs``, always on for built-ins).
     """
     resource = describe_resource(obj)
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        # server-side apply bookkeeping is often the largest part of a live object and no health
+        # check reads it: skip converting it (actions still get the whole object)
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
     res = runtime().call(source, obj, script_key=key, resource=resource, open_libs=open_libs)
     if res is None:
         return None
