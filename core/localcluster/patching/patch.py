@@ -134,7 +134,7 @@ def _json_patch(live: dict[str, Any], body: bytes) -> Any:
     doc = deep_copy(live)
     try:
         return jsonpatch.JsonPatch(ops).apply(doc, in_place=True)
-    except jsonpatch.JsonPatchTestFailure as err:
+    except jsonpatch.JsonPatchTestFailed as err:
         raise _rejected(f"testing value failed: {err}") from err
     except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException) as err:
         raise _rejected(str(err)) from err

@@ -150,6 +150,9 @@ def _tfs_value(v: Any, t: TypeNode, path: tuple[str, ...]) -> FieldSet | None:
             else:
                 out[pe] = {}
         return out
+    if v is not None and kind in (LIST, STRUCT, MAP):
+        expected = "list" if kind == LIST else "map"
+        raise TypedError(path, f"expected {expected}, got {type(v).__name__} {json.dumps(v)}")
     return _LEAF
 
 
