@@ -565,3 +565,48 @@ def test_settings_package_stays_light():
     code = "import sys, kedge.settings; print(sorted(m for m in ('pydantic', 'kubernetes', 'lupa') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_legacy_argocd_cm_repositories_resolve_secret_refs():
+    s = Settings.from_objects(
+        [
+            {"kind": "ConfigMap", "metadata": {"name": "argocd-cm"}, "data": {
+                "repositories": "- url: https://github.com/org/legacy\n  insecure: true\n"
+                                "  usernameSecret: {name: legacy-secret, key: user}\n"
+                                "  passwordSecret: {name: legacy-secret, key: pass}\n"
+                                "- url: https://github.com/org/broken\n"
+                                "  passwordSecret: {name: legacy-secret, key: nope}\n",
+                "repository.credentials": "- url: https://gitlab.com\n  usernameSecret: {name: legacy-secret, key: user}\n",
+            }},
+            {"kind": "Secret", "metadata": {"name": "legacy-secret"}, "stringData": {"user": "u", "pass": "p"}},
+        ]
+    )  # fmt: skip
+    assert s.errors == [
+        ("repositories", "repositories[1].passwordSecret: key 'nope' not found in Secret 'legacy-secret'"),
+    ]
+    repo = s.credentials_for("https://github.com/org/legacy.git")
+    assert (repo.username, repo.password, repo.insecure) == ("u", "p", True)
+    assert s.credentials_for("https://gitlab.com/x/y").username == "u"
+    assert (
+        "argocd-cm: repositories is deprecated; use Secrets labelled argocd.argoproj.io/secret-type"
+        in s.warnings
+    )
+
+
+def test_find_cluster_includes_implicit_in_cluster(config_dir: Path):
+    s = load_dir(config_dir)
+    assert s.find_cluster(name="prod").server == "https://prod.example.com:6443"
+    assert s.find_cluster(server="https://prod.example.com:6443/").name == "prod"
+    assert s.find_cluster(name="in-cluster").server == "https://kubernetes.default.svc"
+    assert s.find_cluster(server="https://kubernetes.default.svc").name == "in-cluster"
+    assert s.find_cluster(name="nope") is None
+    off = Settings.from_objects(
+        [
+            {
+                "kind": "ConfigMap",
+                "metadata": {"name": "argocd-cm"},
+                "data": {"cluster.inClusterEnabled": "false"},
+            }
+        ]
+    )
+    assert off.find_cluster(name="in-cluster") is None

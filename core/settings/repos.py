@@ -110,6 +110,66 @@ def repository_from(obj: ConfigObject) -> tuple[Repository | None, list[str]]:
     )
 
 
+_LEGACY_SECRET_FIELDS = {
+    "usernameSecret": "username",
+    "passwordSecret": "password",
+    "sshPrivateKeySecret": "sshPrivateKey",
+    "tlsClientCertDataSecret": "tlsClientCertData",
+    "tlsClientCertKeySecret": "tlsClientCertKey",
+    "githubAppPrivateKeySecret": "githubAppPrivateKey",
+    "gcpServiceAccountKey": "gcpServiceAccountKey",
+}
+
+
+def legacy_repositories(
+    entries: Any, secrets: dict[str, ConfigObject], key: str
+) -> tuple[list[Repository], list[str]]:
+    """Deprecated argocd-cm ``repositories`` / ``repository.credentials`` lists, secrets resolved.
+
+    Each entry has ``url`` plus plain fields (``type``, ``name``, ``insecure``...) and
+    ``<field>Secret: {name, key}`` references to Secrets.
+    """
+    out: list[Repository] = []
+    problems: list[str] = []
+    if entries is None:
+        return out, problems
+    if not isinstance(entries, list):
+        return out, [f"{key}: expected a list of repositories"]
+    for i, entry in enumerate(entries):
+        where = f"{key}[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str) or not entry["url"]:
+            problems.append(f"{where}.url: required field is missing")
+            continue
+        data = {
+            k: str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in entry.items()
+            if not isinstance(v, dict | list)
+        }
+        for ref_field, data_key in _LEGACY_SECRET_FIELDS.items():
+            ref = entry.get(ref_field)
+            if not isinstance(ref, dict):
+                continue
+            secret = secrets.get(str(ref.get("name")))
+            value = secret.data.get(str(ref.get("key"))) if secret is not None else None
+            if value is None:
+                problems.append(
+                    f"{where}.{ref_field}: key {ref.get('key')!r} not found in Secret {ref.get('name')!r}"
+                )
+                continue
+            data[data_key] = value
+        out.append(
+            Repository(
+                url=entry["url"],
+                type=data.get("type", "git"),
+                name=data.get("name", ""),
+                project=data.get("project", ""),
+                data=data,
+                secret=f"argocd-cm:{key}",
+            )
+        )
+    return out, problems
+
+
 def credentials_for(
     url: str, repositories: list[Repository], templates: list[Repository]
 ) -> Repository | None:

@@ -20,14 +20,24 @@ from kedge.settings import objects as o
 from kedge.settings.durations import parse_go_duration
 from kedge.settings.objects import ConfigObject, config_object
 from kedge.settings.refs import resolve, resolve_tree
-from kedge.settings.repos import Cluster, Repository, cluster_from, credentials_for, repository_from
+from kedge.settings.repos import (
+    Cluster,
+    Repository,
+    cluster_from,
+    credentials_for,
+    legacy_repositories,
+    normalize_url,
+    repository_from,
+)
 from kedge.settings.yamlio import YAMLProblem, load_one
 
 DEFAULT_INSTANCE_LABEL_KEY = "app.kubernetes.io/instance"
 TRACKING_METHODS = ("annotation", "label", "annotation+label")
 #: Argo CD 3.x tracks resources by the ``argocd.argoproj.io/tracking-id`` annotation by default.
 DEFAULT_TRACKING_METHOD = "annotation"
-DEFAULT_REDIS = None  # unset: Kedge uses its in-process cache
+DEFAULT_REDIS = None
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+IN_CLUSTER_NAME = "in-cluster"  # unset: Kedge uses its in-process cache
 
 #: Argo CD's setting groups, in ``kedge admin settings validate`` order.
 GROUPS = (
@@ -623,6 +633,15 @@ class Settings:
                 self._error("repositories", p)
             if repo is not None:
                 out.append(repo)
+        # Deprecated argocd-cm lists come after the Secrets (a Secret for the same URL wins).
+        key = "repositories" if secret_type == "repository" else "repository.credentials"
+        legacy, problems = legacy_repositories(self._yaml(self.cm, key, "repositories"), self.secrets, key)
+        for p in problems:
+            self._error("repositories", p)
+        if legacy:
+            self._warn(f"argocd-cm: {key} is deprecated; use Secrets labelled argocd.argoproj.io/secret-type")
+        seen = {normalize_url(r.url) for r in out}
+        out += [r for r in legacy if normalize_url(r.url) not in seen]
         return out
 
     def credentials_for(self, url: str) -> Repository | None:
@@ -641,6 +660,24 @@ class Settings:
                 out.append(cluster)
         return out
 
+    @property
+    def in_cluster_enabled(self) -> bool:
+        """``cluster.inClusterEnabled`` (default true): whether ``https://kubernetes.default.svc`` may be used."""
+        return self._bool(self.cm, "cluster.inClusterEnabled", True)
+
+    def find_cluster(self, server: str | None = None, name: str | None = None) -> Cluster | None:
+        """The destination cluster by ``server`` URL or by ``name``, like an Application's ``spec.destination``.
+
+        The local cluster (``in-cluster``, ``https://kubernetes.default.svc``) exists implicitly
+        unless a cluster Secret redefines it or ``cluster.inClusterEnabled`` is ``"false"``.
+        """
+        for c in self.clusters():
+            if (server and c.server.rstrip("/") == server.rstrip("/")) or (name and c.name == name):
+                return c
+        if self.in_cluster_enabled and (server == IN_CLUSTER_SERVER or name == IN_CLUSTER_NAME):
+            return Cluster(server=IN_CLUSTER_SERVER, name=IN_CLUSTER_NAME)
+        return None
+
     # -- validation --------------------------------------------------------------------------------
     def _validate(self) -> None:
         """Touch every accessor once so that problems land in :attr:`errors` at construction."""
@@ -651,6 +688,7 @@ class Settings:
             self.users_anonymous_enabled,
             self.statusbadge_enabled,
             self.exec_enabled,
+            self.in_cluster_enabled,
             self.controller_status_processors,
             self.controller_operation_processors,
             self.controller_self_heal_timeout,
