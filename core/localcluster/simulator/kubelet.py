@@ -156,15 +156,22 @@ def unschedulable_status(pod: Obj, node_count: int, now: float) -> Obj:
 
 
 def pod_status(
-    pod: Obj, now: float, opts: SimulatorOptions, host_ip: str, pod_ip: str | None
+    pod: Obj,
+    now: float,
+    opts: SimulatorOptions,
+    host_ip: str,
+    pod_ip: str | None,
+    first_seen: float | None = None,
 ) -> tuple[Obj, float | None]:
-    """The status the kubelet reports at ``now``, and when it will next change (or None)."""
+    """The status the kubelet reports at ``now``, and when it will next change (or None).
+    ``first_seen``: when the kubelet first saw the pod (sub-second; ``status.startTime`` has
+    only whole seconds), default ``status.startTime`` or ``now``."""
     old = pod.get("status") or {}
     phase = old.get("phase")
     if phase in ("Succeeded", "Failed"):
         return old, None
     spec = pod.get("spec") or {}
-    t0 = m.parse_time(old.get("startTime")) or now
+    t0 = first_seen or m.parse_time(old.get("startTime")) or now
     delay = startup_delay(pod, opts)
     t_run = t0 + delay
     policy = restart_policy(pod)
@@ -411,14 +418,14 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         return  # bound to a node this simulator does not run: nobody reports its status
     old = pod.get("status") or {}
     pod_ip = old.get("podIP")
-    t0 = m.parse_time(old.get("startTime")) or now
+    t0 = ctx.first_seen(pod, now)
     if (
         not pod_ip
         and old.get("phase") not in ("Succeeded", "Failed")
         and now >= t0 + startup_delay(pod, ctx.opts)
     ):
         pod_ip = ctx.allocate_pod_ip(pod)
-    status, wake = pod_status(pod, now, ctx.opts, host_ip, pod_ip)
+    status, wake = pod_status(pod, now, ctx.opts, host_ip, pod_ip, t0)
     if status != (pod.get("status") or {}):
         body = m.deep_copy(pod)
         body["status"] = status

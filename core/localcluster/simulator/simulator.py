@@ -105,6 +105,7 @@ class Simulator:
         self._retries: dict[Hashable, int] = {}
         self._served: set[str] = set()
         self._node_load: Counter[str] = Counter()
+        self._first_seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
         self._unsubscribe: Callable[[], None] | None = None
@@ -300,6 +301,15 @@ class Simulator:
     def allocate_pod_ip(self, pod: Obj) -> str:
         return self.addresses.pod_ip((pod.get("spec") or {}).get("nodeName") or "")
 
+    def first_seen(self, pod: Obj, now: float) -> float:
+        uid = m.uid_of(pod)
+        with self._lock:
+            seen = self._first_seen.get(uid)
+            if seen is None:
+                seen = m.parse_time((pod.get("status") or {}).get("startTime")) or now
+                self._first_seen[uid] = seen
+            return seen
+
     def allocate_lb_ip(self, key: str) -> str:
         return self.addresses.lb_ip(key)
 
@@ -318,6 +328,8 @@ class Simulator:
     def _forget_pod(self, resource: str, obj: Obj) -> None:
         if resource == PODS:
             self.addresses.release_pod_ip((obj.get("status") or {}).get("podIP"))
+            with self._lock:
+                self._first_seen.pop(m.uid_of(obj), None)
             node = (obj.get("spec") or {}).get("nodeName")
             if node:
                 with self._lock:
