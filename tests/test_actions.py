@@ -182,3 +182,44 @@ def test_builtin_action_library_passes_its_own_tests():
     results = run_tests(root)
     assert len(results) >= 30
     assert [r for r in results if not r.passed] == []
+
+
+def test_third_party_action_plugin(monkeypatch):
+    import types
+
+    from kedge import plugins
+    from kedge.hookspecs import hookimpl
+
+    class Actions:
+        name = "apps/Deployment"
+
+        def discover(self, obj):
+            return {"annotate": {"displayName": "Annotate"}, "restart": {"disabled": True}}
+
+        def run(self, action, obj, params):
+            new = copy.deepcopy(obj)
+            new["metadata"]["annotations"]["by-plugin"] = params.get("value", "")
+            return new
+
+    mod = types.SimpleNamespace()
+
+    @hookimpl
+    def kedge_resource_actions():
+        return [Actions()]
+
+    mod.kedge_resource_actions = kedge_resource_actions
+    reg = plugins.Registry()
+    reg.load_entry_points()
+    assert reg.register(mod, "acme-actions", "acme-actions", "1.0", "entrypoint")
+    monkeypatch.setattr(plugins, "_registry", reg)
+
+    found = {a["name"]: a for a in discover(DEPLOY)}
+    # the plugin adds actions and wins over the Lua library on a name clash
+    assert found["annotate"]["displayName"] == "Annotate"
+    assert found["restart"]["disabled"] is True and found["scale"]["disabled"] is False
+    [out] = run(DEPLOY, "annotate", {"value": "x"})
+    assert out == {"operation": "patch", "resource": {**out["resource"]}}
+    assert out["resource"]["metadata"]["annotations"]["by-plugin"] == "x"
+    # settings still win over plugins
+    ov = ResourceOverrides.from_configmap({"resource.customizations.actions.apps_Deployment": CM_ACTIONS})
+    assert set(names(discover(DEPLOY, ov))) == {"do-things", "restart"}

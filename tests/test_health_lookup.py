@@ -173,6 +173,26 @@ def test_bad_argocd_cm_is_a_clear_error():
         )
 
 
+def test_generic_conditions_opt_in():
+    widget = {
+        "apiVersion": "platform.example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "generation": 1},
+        "status": {
+            "observedGeneration": 1,
+            "conditions": [{"type": "Ready", "status": "False", "message": "broken"}],
+        },
+    }
+    assert assess(widget) is None  # opt-in only
+    ov = ResourceOverrides.from_configmap({"kedge.health.genericConditions": "- platform.example.com/*\n"})
+    assert assess(widget, ov) == {"status": "Degraded", "message": "broken"}
+    # a library check or built-in still wins over the generic one
+    ov = ResourceOverrides.from_configmap({"kedge.health.genericConditions": "- '*'\n"})
+    assert assess(DEPLOY, ov) == {"status": "Healthy", "message": ""}
+    with pytest.raises(ConfigError, match="kedge.health.genericConditions"):
+        ResourceOverrides.from_configmap({"kedge.health.genericConditions": "a: b"})
+
+
 def test_resolution_is_cached_per_overrides_object():
     from kedge.health.assess import resolve
 

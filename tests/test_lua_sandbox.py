@@ -8,6 +8,7 @@ import time
 import pytest
 
 from kedge.lua import (
+    ConversionError,
     LuaMemoryError,
     LuaScriptError,
     LuaTimeoutError,
@@ -91,6 +92,8 @@ def test_library_set_follows_use_open_libs():
         "return getfenv(0).io.open",
         "return string.dump(function() end)",
         "return getmetatable('').__index.dump",
+        "return (''):dump(function() end)",
+        "return ('').dump(function() end)",
     ],
 )
 def test_escapes_are_refused(src):
@@ -155,6 +158,15 @@ def test_memory_bomb_is_stopped_and_the_runtime_still_works(monkeypatch):
     with pytest.raises(LuaMemoryError):
         call("local s = 'x' while true do s = s .. s end")
     assert call("return 1 + 1") == 2
+
+
+def test_runaway_recursion_is_an_error_not_a_crash():
+    with pytest.raises(LuaScriptError, match="stack overflow"):
+        call("local function f(n) return f(n + 1) + 1 end return f(1)")
+    res = call("local t = {} t.self = t return t")
+    with pytest.raises(ConversionError, match="too deep"):
+        lua_to_python(res)
+    assert call("return 'still fine'") == "still fine"
 
 
 def test_syntax_and_runtime_errors_name_script_and_resource():

@@ -9,7 +9,9 @@ For an object of kind ``group/Kind`` the first of these that exists decides:
 4. Kedge's Lua library (``lua/health/<group>/<Kind>/health.lua``; core kinds ``lua/health/<Kind>/``,
    as Argo CD's ``resource_customizations`` lays them out), run with the standard libraries;
 5. Kedge's built-in Python checks (Pod, Deployment, ... ``argoproj.io/Application``);
-6. otherwise there is no health (``None``).
+6. the generic ``status.conditions`` check (``lua/health/_generic/conditions``) for kinds the
+   user opted in with the argocd-cm key ``kedge.health.genericConditions`` (a YAML list of globs);
+7. otherwise there is no health (``None``).
 
 Objects being deleted are ``Progressing``/``Pending deletion`` before any of that (unless a
 hook finalizer holds them). Which handler applies to a kind is resolved once per
@@ -34,6 +36,7 @@ from kedge.lua.scripts import run_health_script
 log = logging.getLogger(__name__)
 
 HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
+GENERIC_SCRIPT = "health/_generic/conditions/health.lua"
 PENDING_DELETION: HealthStatus = {"status": "Progressing", "message": "Pending deletion"}
 
 Handler = Callable[[dict], "HealthStatus | None"]
@@ -221,6 +224,10 @@ def _resolve_uncached(group: str, kind: str, key: str, overrides: ResourceOverri
     found = _find_provider(name, builtin=True)
     if found is not None:
         return found.provider.assess  # built-ins are trusted and called directly (hot path)
+    if overrides.generic_conditions and overrides.generic_conditions_match(key):
+        generic = _read_script(library_root().joinpath(*GENERIC_SCRIPT.split("/")), "lua/" + GENERIC_SCRIPT)
+        if generic is not None:
+            return LuaHealth(generic[0], generic[1], True)
     return None
 
 

@@ -140,7 +140,9 @@ local BASE = {
 }
 local ENV_MT = { __index = BASE, __metatable = false }
 
--- Protect the string metatable: scripts keep s:upper() but cannot reach or change it.
+-- Protect the string metatable: scripts keep s:upper() but cannot reach or change it, and
+-- ("").dump is gone too.
+string.dump = nil
 getmetatable("").__metatable = false
 
 local function make_env(obj, params, open_libs)

@@ -32,6 +32,9 @@ PREFIX = "resource.customizations"
 HEALTH_PREFIX = PREFIX + ".health."
 OPEN_LIBS_PREFIX = PREFIX + ".useOpenLibs."
 ACTIONS_PREFIX = PREFIX + ".actions."
+#: Kedge's own key (Argo CD ignores it): a YAML list of group/Kind globs that get the generic
+#: status.conditions health check when nothing else assesses them
+GENERIC_CONDITIONS_KEY = "kedge.health.genericConditions"
 
 
 @dataclass
@@ -130,8 +133,14 @@ class ResourceOverrides:
     Thread-safe for readers: the caches are plain dicts filled idempotently.
     """
 
-    def __init__(self, overrides: Mapping[str, ResourceOverride] | None = None) -> None:
+    def __init__(
+        self,
+        overrides: Mapping[str, ResourceOverride] | None = None,
+        generic_conditions: list[str] | None = None,
+    ) -> None:
         self.overrides: dict[str, ResourceOverride] = dict(overrides or {})
+        #: globs of kinds that fall back to the generic status.conditions check
+        self.generic_conditions: list[str] = list(generic_conditions or [])
         # globs, most specific (longest) first, for a deterministic choice
         self.wildcards: list[str] = sorted(
             (k for k in self.overrides if any(c in k for c in "*?[")), key=lambda k: (-len(k), k)
@@ -187,7 +196,10 @@ class ResourceOverrides:
             elif setting.startswith(ACTIONS_PREFIX):
                 key = split_key_to_override_key(setting[len(ACTIONS_PREFIX) :], setting)
                 out.setdefault(key, ResourceOverride()).actions = parse_actions(value, setting)
-        return cls(out)
+        return cls(out, _generic_conditions(data.get(GENERIC_CONDITIONS_KEY)))
+
+    def generic_conditions_match(self, key: str) -> bool:
+        return any(fnmatch.fnmatchcase(key, g) for g in self.generic_conditions)
 
     def get(self, key: str) -> ResourceOverride | None:
         return self.overrides.get(key)
@@ -202,6 +214,21 @@ class ResourceOverrides:
                 if want == "actions" and ov.actions is not None:
                     return ov
         return None
+
+
+def _generic_conditions(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"argocd-cm key {GENERIC_CONDITIONS_KEY!r}: invalid YAML: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(
+            f"argocd-cm key {GENERIC_CONDITIONS_KEY!r}: expected a YAML list of group/Kind globs"
+        )
+    return value
 
 
 EMPTY = ResourceOverrides()
