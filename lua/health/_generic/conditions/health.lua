@@ -10,9 +10,9 @@
 -- Order of evaluation:
 --   1. spec.suspend == true or spec.paused == true         -> Suspended
 --   2. no status at all                                     -> Progressing
---   3. status.observedGeneration < metadata.generation      -> Progressing
---   4. condition Stalled=True                               -> Degraded
---   5. condition Reconciling=True                           -> Progressing
+--   3. condition Stalled=True                               -> Degraded
+--   4. condition Reconciling=True                           -> Progressing
+--   5. status.observedGeneration < metadata.generation      -> Progressing
 --   6. condition Ready (else Available): True / False / Unknown
 --                                                           -> Healthy / Degraded / Progressing
 --   7. anything else (status without a Ready/Available condition) -> Healthy
@@ -51,15 +51,6 @@ if type(status) ~= "table" then
   return { status = "Progressing", message = "Waiting for the controller to report status" }
 end
 
-local generation = obj.metadata and tonumber(obj.metadata.generation)
-local observed = tonumber(status.observedGeneration)
-if generation ~= nil and observed ~= nil and observed < generation then
-  return {
-    status = "Progressing",
-    message = "Waiting for the controller to observe generation " .. generation .. " (observed " .. observed .. ")",
-  }
-end
-
 local conditions = status.conditions
 local stalled = find_condition(conditions, "Stalled")
 if stalled ~= nil and stalled.status == "True" then
@@ -69,6 +60,15 @@ end
 local reconciling = find_condition(conditions, "Reconciling")
 if reconciling ~= nil and reconciling.status == "True" then
   return { status = "Progressing", message = describe(reconciling, "Reconciliation in progress") }
+end
+
+local generation = obj.metadata and tonumber(obj.metadata.generation)
+local observed = tonumber(status.observedGeneration)
+if generation ~= nil and observed ~= nil and observed < generation then
+  return {
+    status = "Progressing",
+    message = "Waiting for the controller to observe generation " .. generation .. " (observed " .. observed .. ")",
+  }
 end
 
 local ready = find_condition(conditions, "Ready") or find_condition(conditions, "Available")
