@@ -87,6 +87,15 @@ def test_detected_without_helm_block_and_defaults(repo: Path) -> None:
     assert deploy["spec"]["replicas"] == 1
 
 
+def test_chart_kube_version_constraint(repo: Path) -> None:
+    with pytest.raises(
+        RenderError,
+        match=r"app/Chart.yaml: chart requires kubeVersion: >=1.20.0-0 which is incompatible with Kubernetes v1.19.4",
+    ):
+        render(req(repo, "app", kube_version="1.19.4"))
+    assert render(req(repo, "app", kube_version="v1.30.1-gke.1200"))
+
+
 def test_release_name_namespace_and_explicit_versions(repo: Path) -> None:
     got = render(
         req(
@@ -250,6 +259,15 @@ def test_file_dependency_is_built_in_a_private_copy(repo: Path) -> None:
     got = render(req(repo, "withdep"))
     assert {o["metadata"]["name"] for o in got} == {"guestbook-withdep", "guestbook-lib"}
     assert sorted(p.name for p in (repo / "withdep").iterdir()) == before  # no charts/ written
+
+
+def test_remote_dependency_not_vendored_is_refused_without_network(repo: Path) -> None:
+    chart = repo / "withdep" / "Chart.yaml"
+    chart.write_text(chart.read_text().replace("file://../libchart", "https://charts.example.invalid"))
+    with pytest.raises(
+        RenderError, match=r"withdep/Chart.yaml: dependencies libchart \(https://charts.example.invalid\)"
+    ):
+        render(req(repo, "withdep"))
 
 
 def test_dependency_outside_repo_refused(repo: Path) -> None:

@@ -370,6 +370,17 @@ def prepare_chart(request: RenderRequest, inputs: HelmInputs, workdir: Path) -> 
         except helm_python.HelmError as exc:
             raise RenderError(f"{rel}/Chart.yaml: {_first_line(str(exc))}") from None
         missing = [d["name"] for d in status if d.get("status") not in ("ok", "unpacked")]
+        remote = sorted(
+            f"{d.get('name')} ({d.get('repository')})"
+            for d in status
+            if d.get("name") in missing and not str(d.get("repository") or "").startswith("file://")
+        )
+        if remote:
+            # building would download from a chart repository with no timeout: refuse instead
+            raise RenderError(
+                f"{rel}/Chart.yaml: dependencies {', '.join(remote)} are not in charts/; only file:// "
+                "dependencies are built by the renderer: vendor the charts (helm dependency build) and commit them"
+            )
     if not missing and not inputs.skip_schema:
         return chart_dir
     # a private copy of the repository (dependency build writes charts/; schemas get removed)
@@ -466,6 +477,25 @@ def helm_error_message(message: str, chart_name: str, chart_rel: str) -> str:
     return f"helm template: {flat}"
 
 
+def check_kube_version(metadata: dict[str, Any], kube_version: str, rel: str) -> None:
+    """Helm's check of ``Chart.yaml``'s ``kubeVersion`` constraint against the target version."""
+    from kedge.repo.semver_range import Constraint, parse_version
+
+    wanted = str(metadata.get("kubeVersion") or "").strip()
+    if not wanted or not kube_version:
+        return
+    version = parse_version(kube_version)
+    try:
+        constraint = Constraint(wanted)
+    except ValueError:
+        raise RenderError(f"{rel}/Chart.yaml: invalid kubeVersion constraint {wanted!r}") from None
+    if version is not None and not constraint.check(version):
+        shown = kube_version if kube_version.startswith("v") else f"v{kube_version}"
+        raise RenderError(
+            f"{rel}/Chart.yaml: chart requires kubeVersion: {wanted} which is incompatible with Kubernetes {shown}"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # the renderer
 # --------------------------------------------------------------------------------------------
@@ -534,6 +564,7 @@ class HelmRenderer:
             raise RenderError(f"{rel}: cannot load chart: {_first_line(str(exc))}") from None
         with chart:
             chart_name = chart.name
+            check_kube_version(chart.metadata, inputs.kube_version, rel)
             try:
                 raw = _native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(opts))
             except helm_python.HelmValuesError as exc:
