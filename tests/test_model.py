@@ -522,6 +522,23 @@ MALFORMED = [
     ),
     (
         APPSET,
+        "spec.generators.0",
+        {"matrix": {"generators": [{"clusters": {}}]}},
+        False,
+        ["appset.yaml: spec.generators[0].matrix.generators: expected exactly 2 child generators, got 1"],
+    ),
+    (
+        APPSET,
+        "spec.generators.0",
+        {"merge": {"generators": [{"clusters": {}}, {"list": {}, "git": {}}]}},
+        False,
+        [
+            "appset.yaml: spec.generators[0].merge.mergeKeys: required field is missing",
+            "appset.yaml: spec.generators[0].merge.generators[1]: expected exactly one generator, got list, git",
+        ],
+    ),
+    (
+        APPSET,
         "spec.strategy.type",
         "Canary",
         False,

@@ -310,6 +310,32 @@ def check_project(doc: dict) -> list[Problem]:
     return out
 
 
+def _check_generator(gen: Any, path: str, depth: int = 0) -> list[Problem]:
+    """One generator entry: exactly one generator key; matrix/merge need their child generators."""
+    if not isinstance(gen, dict):
+        return []
+    keys = [k for k in gen if k not in ("selector", "values")]
+    if len(keys) != 1:
+        return [(path, f"expected exactly one generator, got {', '.join(keys) or 'none'}")]
+    kind = keys[0]
+    body = gen[kind]
+    out: list[Problem] = []
+    if kind in ("matrix", "merge") and isinstance(body, dict):
+        children = body.get("generators")
+        count = len(children) if isinstance(children, list) else 0
+        if kind == "matrix" and count != 2:
+            out.append((f"{path}.matrix.generators", f"expected exactly 2 child generators, got {count}"))
+        if kind == "merge":
+            if count < 2:
+                out.append((f"{path}.merge.generators", f"expected at least 2 child generators, got {count}"))
+            if not _l(body.get("mergeKeys")):
+                out.append((f"{path}.merge.mergeKeys", "required field is missing"))
+        if depth < 2:
+            for j, child in enumerate(_l(children)):
+                out += _check_generator(child, f"{path}.{kind}.generators[{j}]", depth + 1)
+    return out
+
+
 _APPSET_SYNC = ("create-only", "create-update", "create-delete", "sync")
 
 
@@ -324,15 +350,7 @@ def check_applicationset(doc: dict) -> list[Problem]:
     if gens is None or gens == []:
         out.append(("spec.generators", "expected at least one generator"))
     for i, gen in enumerate(_l(gens)):
-        if isinstance(gen, dict):
-            keys = [k for k in gen if k not in ("selector", "values")]
-            if len(keys) != 1:
-                out.append(
-                    (
-                        f"spec.generators[{i}]",
-                        f"expected exactly one generator, got {', '.join(keys) or 'none'}",
-                    )
-                )
+        out += _check_generator(gen, f"spec.generators[{i}]")
     if spec.get("template") is None and not spec.get("templatePatch"):
         out.append(("spec.template", "required field is missing"))
     else:
