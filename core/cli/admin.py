@@ -9,6 +9,7 @@ from kedge.cli.lazy import LazyGroup
 #: admin subcommands: name -> ("module:attribute", short help)
 ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "settings": ("kedge.cli.admin:settings", "Validate settings, test resource overrides and RBAC"),
+    "app": ("kedge.cli.render:app", "Render Application manifests locally (no server, no cluster)"),
 }
 
 #: admin settings subcommands

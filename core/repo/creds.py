@@ -234,3 +234,27 @@ class CredentialStore:
         if host in self.tls_certs and not creds.ca_data:
             creds.ca_data = self.tls_certs[host]
         return creds
+
+
+def store_from_settings(settings: Any) -> CredentialStore:
+    """A :class:`CredentialStore` from a :class:`kedge.settings.Settings` snapshot: repository and
+    repo-creds Secrets, ``argocd-ssh-known-hosts-cm`` (``ssh_known_hosts``) and
+    ``argocd-tls-certs-cm`` (host name -> PEM)."""
+
+    def as_dict(repo: Any) -> dict[str, Any]:
+        data = dict(getattr(repo, "data", {}) or {})
+        data.setdefault("url", getattr(repo, "url", ""))
+        data.setdefault("type", getattr(repo, "type", "git"))
+        data.setdefault("name", getattr(repo, "name", ""))
+        data.setdefault("project", getattr(repo, "project", ""))
+        return data
+
+    by_name = getattr(settings, "by_name", {}) or {}
+    kh = by_name.get("argocd-ssh-known-hosts-cm")
+    tls = by_name.get("argocd-tls-certs-cm")
+    return CredentialStore(
+        [as_dict(r) for r in settings.repositories()],
+        [as_dict(r) for r in settings.repository_credentials()],
+        known_hosts=(kh.data.get("ssh_known_hosts", "") if kh is not None else ""),
+        tls_certs=(dict(tls.data) if tls is not None else {}),
+    )

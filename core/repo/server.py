@@ -287,6 +287,67 @@ class RepoServer:
         sha = self._resolve(provider, src, revision, creds, ctx)
         return provider.metadata(src, sha, creds, ctx)
 
+    def generate_local(
+        self,
+        app: dict[str, Any],
+        local_dir: str | Path,
+        *,
+        repo_root: str | Path | None = None,
+        source_index: int = 0,
+        kube_version: str = "",
+        api_versions: list[str] | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Render one source of ``app`` from a local directory (no fetch, no cache).
+
+        ``local_dir`` is the source's directory; ``repo_root`` (default ``local_dir``) bounds
+        what the renderer may read. ``$ref`` sources of a multi-source app are still fetched.
+        """
+        from kedge.repo import render as render_mod
+        from kedge.repo.paths import is_within
+        from kedge.repo.types import RenderRequest
+
+        meta = app.get("metadata") or {}
+        spec = app.get("spec") or {}
+        sources = list(spec.get("sources") or ([spec["source"]] if spec.get("source") else []))
+        if not 0 <= source_index < len(sources):
+            raise RenderError(f"application {meta.get('name', '?')} has no source {source_index}")
+        src = sources[source_index]
+        path = Path(local_dir).resolve()
+        root = Path(repo_root).resolve() if repo_root else path
+        if not path.is_dir():
+            raise RenderError(f"{local_dir}: not a directory")
+        if not is_within(root, path):
+            raise RenderError(f"{local_dir} is not inside the repository root {repo_root}")
+        dest = spec.get("destination") or {}
+        ctx = SourceContext(self.config)
+        ref_names = {s["ref"]: i for i, s in enumerate(sources) if s.get("ref")}
+        with ExitStack() as stack:
+            ref_roots: dict[str, Path] = {}
+            for name, j in self._used_refs(src, ref_names).items():
+                rsrc = sources[j]
+                prov = source_type_for(rsrc)
+                creds = self._creds(rsrc)
+                rrev = self._resolve(prov, rsrc, str(rsrc.get("targetRevision") or ""), creds, ctx)
+                ref_roots[name] = stack.enter_context(prov.fetch(rsrc, rrev, creds, ctx)).root
+            request = RenderRequest(
+                root=root,
+                path=path,
+                source=src,
+                repo_url=str(src.get("repoURL") or ""),
+                revision="",
+                app_name=meta.get("name", ""),
+                app_namespace=meta.get("namespace", ""),
+                dest_namespace=dest.get("namespace", "") or "",
+                dest_server=dest.get("server", "") or dest.get("name", "") or "",
+                kube_version=kube_version,
+                api_versions=sorted(api_versions or []),
+                refs=ref_roots,
+                settings={**self.settings, **(settings or {})},
+                timeout=self.config.exec_timeout,
+            )
+            return render_mod.render(request)
+
     # -- internals ----------------------------------------------------------------------------
     def _creds(self, src: dict[str, Any]) -> RepoCredentials:
         return self.credentials.for_url(src["repoURL"])
