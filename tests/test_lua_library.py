@@ -208,6 +208,26 @@ def test_generic_check_needs_no_open_libs() -> None:
     assert not re.search(r"\b(string|math|os|io)\.", code)
 
 
+@pytest.mark.parametrize("case_id,directory,case", GENERIC_CASES, ids=[c[0] for c in GENERIC_CASES])
+def test_generic_check_opt_in_key(case_id: str, directory: Path, case: dict[str, Any]) -> None:
+    """argocd-cm ``kedge.health.genericConditions`` enables the generic check for listed globs."""
+    _, obj = _load_case(directory, case)
+    group = obj["apiVersion"].rpartition("/")[0]
+    overrides = ResourceOverrides.from_configmap({"kedge.health.genericConditions": f"- {group}/*\n"})
+    assert assess(obj, overrides, raise_errors=True) == _expected(case), case_id
+    other = ResourceOverrides.from_configmap({"kedge.health.genericConditions": "- other.example.org/*\n"})
+    assert assess(obj, other) is None, case_id
+
+
+def test_library_check_wins_over_generic_opt_in() -> None:
+    directory = HEALTH_DIR / "cert-manager.io" / "Certificate"
+    obj = yaml.safe_load((directory / "testdata" / "issuance_failed.yaml").read_text())
+    overrides = ResourceOverrides.from_configmap({"kedge.health.genericConditions": "- '*/*'\n"})
+    result = assess(obj, overrides, raise_errors=True)
+    assert result is not None and result["status"] == "Degraded"
+    assert result["message"].startswith("The certificate request has failed to complete")
+
+
 def test_docs_list_every_kind() -> None:
     doc = (HEALTH_DIR.parent.parent / "docs" / "health-library.md").read_text()
     for directory in _kind_dirs():
