@@ -272,6 +272,7 @@ class OpenAPICache:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._docs: dict[str, tuple[bytes, str]] = {}
+        self._schemas: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any]]] = {}
         self._sig: Any = None
 
     def _check(self) -> None:
@@ -310,15 +311,20 @@ class OpenAPICache:
         return orjson.dumps({"paths": paths})
 
     def schema_for(self, info: ResourceInfo) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """(root schema, components) for unknown-field checks."""
-        if info.crd is not None:
-            return _crd_schema(info), {
-                "V1ObjectMeta": closure(["V1ObjectMeta"])["V1ObjectMeta"],
-                **closure(["V1ObjectMeta"]),
-            }
-        name = model_name(info)
-        comps = closure([name])
-        return comps[name], comps
+        """(root schema, components) for unknown-field checks (cached per served resource)."""
+        key = (info.key, id(info))
+        hit = self._schemas.get(key)
+        if hit is None:
+            if info.crd is not None:
+                hit = (_crd_schema(info), closure(["V1ObjectMeta"]))
+            else:
+                name = model_name(info)
+                comps = closure([name])
+                hit = (comps[name], comps)
+            if len(self._schemas) > 1000:
+                self._schemas.clear()
+            self._schemas[key] = hit
+        return hit
 
 
 def unknown_fields(
