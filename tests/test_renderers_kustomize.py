@@ -160,6 +160,24 @@ def test_resources_outside_the_repo_are_refused(repo: Path, tmp_path: Path) -> N
         render(req(repo))
 
 
+def test_referenced_files_over_the_size_cap_are_refused(repo: Path) -> None:
+    with pytest.raises(
+        RenderError,
+        match=r"base/kustomization.yaml: resources 'deployment.yaml' is \d+ bytes, over the 100-byte",
+    ):
+        render(req(repo, settings={"kedge.render.maxFileBytes": "100"}))
+
+
+def test_enable_helm_gets_the_configured_helm_command(repo: Path, tmp_path: Path) -> None:
+    helm = tmp_path / "helm"
+    helm.write_text("#!/bin/sh\nexit 0\n")
+    helm.chmod(0o755)
+    r = req(repo, settings={"kustomize.buildOptions": "--enable-helm", "kedge.helm.binary": str(helm)})
+    argv = KustomizeRenderer().build_argv(r, repo / "overlay")
+    assert argv[-3:] == ["--enable-helm", "--helm-command", str(helm)]
+    assert len(render(r)) == 2  # kubectl accepts the flags; the overlay has no helmCharts
+
+
 def test_build_options_and_enable_helm_needs_a_binary(repo: Path) -> None:
     r = req(repo, settings={"kustomize.buildOptions": "--load-restrictor LoadRestrictionsNone"})
     argv = KustomizeRenderer().build_argv(r, repo / "overlay")

@@ -37,7 +37,14 @@ from kedge.errors import RenderError
 from kedge.hookspecs import hookimpl
 from kedge.repo.detect import KUSTOMIZATION_NAMES
 from kedge.repo.paths import is_within, relative_to_root, safe_join
-from kedge.repo.render import KubeLoader, envsubst, exec_timeout, parse_yaml_stream
+from kedge.repo.render import (
+    DEFAULT_MAX_FILE_BYTES,
+    KubeLoader,
+    envsubst,
+    exec_timeout,
+    parse_yaml_stream,
+    setting_bytes,
+)
 from kedge.repo.types import RenderRequest
 
 log = logging.getLogger(__name__)
@@ -143,8 +150,13 @@ def find_kustomization(directory: Path) -> Path | None:
     return None
 
 
-def scan(root: Path, directory: Path, seen: set[str] | None = None) -> None:
-    """Check that every local path used by the kustomization in ``directory`` stays in ``root``."""
+def scan(
+    root: Path, directory: Path, seen: set[str] | None = None, max_file: int = DEFAULT_MAX_FILE_BYTES
+) -> None:
+    """Check that every local path used by the kustomization in ``directory`` stays in ``root``.
+
+    Referenced files larger than ``max_file`` bytes are refused too.
+    """
     seen = set() if seen is None else seen
     key = os.path.realpath(directory)
     if key in seen:
@@ -176,7 +188,10 @@ def scan(root: Path, directory: Path, seen: set[str] | None = None) -> None:
         if not is_within(root, target):
             raise RenderError(f"{krel}: {field} {ref!r} points outside the repository")
         if os.path.isdir(target):
-            scan(root, Path(target), seen)
+            scan(root, Path(target), seen, max_file)
+        elif os.path.isfile(target) and os.path.getsize(target) > max_file:
+            size = os.path.getsize(target)
+            raise RenderError(f"{krel}: {field} {ref!r} is {size} bytes, over the {max_file}-byte limit")
 
     for field in _LIST_FIELDS:
         for ref in data.get(field) or []:
@@ -457,7 +472,11 @@ class KustomizeRenderer:
         kfile = find_kustomization(app)
         if kfile is None:
             raise RenderError(f"{rel}: no kustomization.yaml, kustomization.yml or Kustomization found")
-        scan(root, app)
+        scan(
+            root,
+            app,
+            max_file=setting_bytes(request.settings, "kedge.render.maxFileBytes", DEFAULT_MAX_FILE_BYTES),
+        )
         opts = request.source.get("kustomize") or {}
         with tempfile.TemporaryDirectory(prefix="kedge-kustomize-") as tmp:
             build_root = root
