@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "admin": ("kedge.cli.admin:admin", "Administration commands (settings, local rendering, ...)"),
     "localcluster": ("kedge.cli.localcluster:localcluster", "Run the embedded local Kubernetes cluster"),
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
+    "repo-server": ("kedge.cli.reposerver:repo_server", "Run the repo server (manifest generation over HTTP)"),
 }
 
 
