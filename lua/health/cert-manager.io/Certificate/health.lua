@@ -1,7 +1,8 @@
 -- cert-manager.io/Certificate
--- Ready=True is Healthy. While cert-manager is issuing (Issuing=True) the certificate is
--- Progressing even if Ready is False; a failed issuance (Issuing=False, reason Failed, or
--- Ready=False with no issuance running) is Degraded, with the condition's message.
+-- Ready=True is Healthy, also while a renewal runs (Issuing=True: the current certificate is
+-- still valid). A first issuance (Issuing=True, Ready not True) is Progressing. A failed
+-- issuance (Issuing=False reason Failed, even for a renewal of a still-valid certificate, so
+-- it gets noticed before expiry) or Ready=False with no issuance running is Degraded.
 
 local function find_condition(conditions, ctype)
   if type(conditions) ~= "table" then
@@ -30,21 +31,24 @@ end
 local ready = find_condition(status.conditions, "Ready")
 local issuing = find_condition(status.conditions, "Issuing")
 
-if issuing ~= nil and issuing.status == "True" then
-  return { status = "Progressing", message = text(issuing, "Issuing certificate") }
-end
-
 if issuing ~= nil and issuing.status == "False" and issuing.reason == "Failed" then
   return { status = "Degraded", message = text(issuing, "Certificate issuance failed") }
 end
 
-if ready ~= nil then
-  if ready.status == "True" then
-    return { status = "Healthy", message = text(ready, "Certificate is up to date and has not expired") }
+if ready ~= nil and ready.status == "True" then
+  if issuing ~= nil and issuing.status == "True" then
+    -- a renewal: the current certificate is still valid and served
+    return { status = "Healthy", message = text(issuing, "Renewing certificate") }
   end
-  if ready.status == "False" then
-    return { status = "Degraded", message = text(ready, "Certificate is not ready") }
-  end
+  return { status = "Healthy", message = text(ready, "Certificate is up to date and has not expired") }
+end
+
+if issuing ~= nil and issuing.status == "True" then
+  return { status = "Progressing", message = text(issuing, "Issuing certificate") }
+end
+
+if ready ~= nil and ready.status == "False" then
+  return { status = "Degraded", message = text(ready, "Certificate is not ready") }
 end
 
 return { status = "Progressing", message = "Waiting for certificate" }
