@@ -351,13 +351,17 @@ def _split_documents(text: str) -> list[tuple[str, int]]:
 
 def _leading_blank_lines(chunk: str) -> int:
     n = 0
-    for raw in chunk.split("\n"):
-        s = raw.strip()
-        if s == "" or s.startswith("#"):
-            n += 1
-            continue
-        break
-    return n
+    pos = 0
+    while True:
+        end = chunk.find("\n", pos)
+        line = chunk[pos:] if end < 0 else chunk[pos:end]
+        s = line.strip()
+        if s and not s.startswith("#"):
+            return n
+        if end < 0:
+            return n
+        n += 1
+        pos = end + 1
 
 
 def _yaml_line(exc: yaml.YAMLError) -> int:

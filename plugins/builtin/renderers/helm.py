@@ -344,7 +344,26 @@ def _chart_name(chart_dir: Path) -> str:
         return chart_dir.name
 
 
-def prepare_chart(request: RenderRequest, inputs: HelmInputs, workdir: Path) -> Path:
+class _LazyTempDir:
+    """A temporary directory created on first use (most renders need none)."""
+
+    def __init__(self) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def path(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kedge-helm-")
+        return Path(self._tmp.name)
+
+    def __enter__(self) -> _LazyTempDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def prepare_chart(request: RenderRequest, inputs: HelmInputs, workdir: _LazyTempDir) -> Path:
     """The directory to load: the checkout itself, or a private copy when it must be changed."""
     import helm_python
 
@@ -384,7 +403,7 @@ def prepare_chart(request: RenderRequest, inputs: HelmInputs, workdir: Path) -> 
     if not missing and not inputs.skip_schema:
         return chart_dir
     # a private copy of the repository (dependency build writes charts/; schemas get removed)
-    copy = workdir / "repo"
+    copy = workdir.path() / "repo"
     copy_tree(root, root, copy)
     chart_copy = copy / rel if rel != "." else copy
     if missing:
@@ -533,10 +552,10 @@ class HelmRenderer:
     def render(self, request: RenderRequest) -> list[Any]:
         inputs = HelmInputs(request)
         binary = helm_binary(request.settings)
-        with tempfile.TemporaryDirectory(prefix="kedge-helm-") as tmp:
-            chart_dir = prepare_chart(request, inputs, Path(tmp))
+        with _LazyTempDir() as workdir:
+            chart_dir = prepare_chart(request, inputs, workdir)
             if binary:
-                return self._render_binary(request, inputs, chart_dir, binary, Path(tmp))
+                return self._render_binary(request, inputs, chart_dir, binary, workdir.path())
             return self._render_sdk(request, inputs, chart_dir)
 
     # -- in-process ---------------------------------------------------------------------------

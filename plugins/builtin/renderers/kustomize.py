@@ -21,6 +21,7 @@ and must stay inside the repository.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -92,6 +93,11 @@ def find_build_command(settings: dict[str, str]) -> list[str]:
             )
         return [found, "build"]
     configured = ((settings or {}).get(KUBECTL_KEY) or os.environ.get(KUBECTL_ENV) or "").strip()
+    return list(_kubectl_command(configured))
+
+
+@functools.lru_cache(maxsize=16)
+def _kubectl_command(configured: str) -> tuple[str, ...]:
     candidates: list[str] = []
     if configured:
         found = shutil.which(configured)
@@ -109,7 +115,7 @@ def find_build_command(settings: dict[str, str]) -> list[str]:
     for kubectl in candidates:
         version = _kustomize_version(kubectl)
         if version.startswith("v5"):
-            return [kubectl, "kustomize"]
+            return (kubectl, "kustomize")
         tried.append(f"{kubectl} (kustomize {version or 'unknown'})")
     raise RenderError(
         "no kubectl with kustomize v5 found"
