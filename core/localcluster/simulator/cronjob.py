@@ -185,6 +185,5 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         status.pop("active", None)
     if (cj.get("status") or {}) != status:
         current = ctx.cache.get(CRONJOBS, namespace, name) or cj
-        body = m.deep_copy(current)
-        body["status"] = status
+        body = m.with_status(current, status)
         ctx.update_status(CRONJOBS, body)

@@ -138,6 +138,5 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     _ = misscheduled
     current = ctx.cache.get(DAEMONSETS, namespace, name) or ds
     if (current.get("status") or {}) != status:
-        body = m.deep_copy(current)
-        body["status"] = status
+        body = m.with_status(current, status)
         ctx.update_status(DAEMONSETS, body)

@@ -117,8 +117,8 @@ def revision_of(rs: Obj) -> int:
 
 
 def _normalised_template(template: Obj) -> Obj:
-    t = m.deep_copy(template or {})
-    md = t.setdefault("metadata", {})
+    t = dict(template or {})
+    md = t["metadata"] = dict(t.get("metadata") or {})
     labels = dict(md.get("labels") or {})
     labels.pop(HASH_LABEL, None)
     md["labels"] = labels
@@ -479,7 +479,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     cached = ctx.cache.get(DEPLOYMENTS, namespace, name)
     if cached is None or m.is_deleting(cached):
         return
-    d = m.deep_copy(cached)
+    d = dict(cached)
     now = ctx.now()
     rss = [rs for rs in ctx.cache.owned(m.uid_of(d), REPLICASETS) if not m.is_deleting(rs)]
     new_rs = find_new_rs(d, rss)
@@ -505,8 +505,8 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
             )
 
     def finish(all_rss: list[Obj], nrs: Obj | None, with_progress: bool) -> None:
-        work = m.deep_copy(d)
-        wstatus = work.setdefault("status", {})
+        work = {**d, "status": m.deep_copy(d.get("status") or {})}
+        wstatus = work["status"]
         for c in status_conds:
             m.set_condition(wstatus, c)
         paused_condition(work, wstatus, now)
@@ -614,8 +614,9 @@ def _sync_new_rs_annotations(ctx: SimContext, d: Obj, new_rs: Obj, new_revision:
 def _set_deployment_revision(ctx: SimContext, d: Obj, revision: str) -> None:
     if m.annotations_of(d).get(REVISION) == revision:
         return
-    fresh = m.deep_copy(ctx.cache.get(DEPLOYMENTS, m.ns_of(d), m.name_of(d)) or d)
-    fresh["metadata"].setdefault("annotations", {})[REVISION] = revision
+    current = ctx.cache.get(DEPLOYMENTS, m.ns_of(d), m.name_of(d)) or d
+    annotations = {**m.annotations_of(current), REVISION: revision}
+    fresh = {**current, "metadata": {**current["metadata"], "annotations": annotations}}
     updated = ctx.update(DEPLOYMENTS, fresh)
     d["metadata"] = updated["metadata"]
 
@@ -669,10 +670,11 @@ def _apply_plan(
     for rs in rss:
         name = m.name_of(rs)
         if name in plan and (plan[name] != rs_replicas(rs) or force):
-            body = m.deep_copy(rs)
-            body["spec"]["replicas"] = plan[name]
-            annotations = body["metadata"].setdefault("annotations", {})
-            annotations.update(ann)
+            body = {
+                **rs,
+                "spec": {**rs["spec"], "replicas": plan[name]},
+                "metadata": {**rs["metadata"], "annotations": {**m.annotations_of(rs), **ann}},
+            }
             rs = ctx.update(REPLICASETS, body)
         out.append(rs)
     return out
@@ -687,8 +689,7 @@ def _write_status(ctx: SimContext, d: Obj, status: Obj, new_rs: Obj | None) -> N
     current = ctx.cache.get(DEPLOYMENTS, m.ns_of(d), m.name_of(d)) or d
     if (current.get("status") or {}) == status:
         return
-    body = m.deep_copy(current)
-    body["status"] = status
+    body = m.with_status(current, status)
     ctx.update_status(DEPLOYMENTS, body)
 
 

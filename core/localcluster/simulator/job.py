@@ -172,8 +172,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         ctx.create(PODS, pod)
     current = ctx.cache.get(JOBS, namespace, name) or job
     if (current.get("status") or {}) != plan["status"]:
-        body = m.deep_copy(current)
-        body["status"] = plan["status"]
+        body = m.with_status(current, plan["status"])
         ctx.update_status(JOBS, body)
     if plan["wake"] is not None:
         ctx.requeue_at("job", namespace, name, plan["wake"])

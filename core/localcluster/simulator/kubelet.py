@@ -405,8 +405,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         if chosen is None:
             status = unschedulable_status(pod, len(ctx.opts.node_names()), now)
             if status != (pod.get("status") or {}):
-                body = m.deep_copy(pod)
-                body["status"] = status
+                body = m.with_status(pod, status)
                 ctx.update_status(PODS, body, manager=SCHEDULER)
             return
         body = m.deep_copy(pod)
@@ -427,8 +426,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         pod_ip = ctx.allocate_pod_ip(pod)
     status, wake = pod_status(pod, now, ctx.opts, host_ip, pod_ip, t0)
     if status != (pod.get("status") or {}):
-        body = m.deep_copy(pod)
-        body["status"] = status
+        body = m.with_status(pod, status)
         ctx.update_status(PODS, body, manager=KUBELET)
     if wake is not None:
         ctx.requeue_at("pod", namespace, name, wake)

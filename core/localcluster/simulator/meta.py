@@ -57,14 +57,6 @@ def parse_duration(value: Any) -> float | None:
     return total if pos == len(text) and pos else None
 
 
-def fnv32a(data: bytes) -> int:
-    h = 0x811C9DC5
-    for b in data:
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
 def safe_encode(text: str) -> str:
     """Map each character onto Kubernetes' safe alphabet (as ``rand.SafeEncodeString``)."""
     return "".join(_ALPHANUMS[ord(c) % len(_ALPHANUMS)] for c in text)
@@ -75,12 +67,13 @@ def canonical(obj: Any) -> bytes:
 
 
 def compute_hash(obj: Any, collision_count: int | None = None) -> str:
-    """The pod-template-hash / controller-revision-hash of an object: an FNV-32a hash of its
-    canonical JSON (plus the collision count), rendered like the real controllers'."""
+    """The pod-template-hash / controller-revision-hash of an object: a 32-bit hash of its
+    canonical JSON (plus the collision count), rendered like the real controllers' (a decimal
+    number mapped onto the safe alphabet, e.g. ``5d4f7c9b8``)."""
     data = canonical(obj)
     if collision_count:
         data += str(collision_count).encode()
-    return safe_encode(str(fnv32a(data)))
+    return safe_encode(str(int.from_bytes(hashlib.sha256(data).digest()[:4], "big")))
 
 
 def random_suffix(seed: str, length: int = 5) -> str:
@@ -260,6 +253,12 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
         return int(text)
     except ValueError:
         return 0
+
+
+def with_status(obj: Obj, status: Obj) -> Obj:
+    """A shallow copy of ``obj`` with a new ``status`` (the cached object stays untouched; the
+    store copies what it is given)."""
+    return {**obj, "status": status}
 
 
 def deep_copy(obj: Obj) -> Obj:

@@ -122,8 +122,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     status = replicaset_status(rs, pods, now)
     current = ctx.cache.get(REPLICASETS, namespace, name) or rs
     if (current.get("status") or {}) != status:
-        body = m.deep_copy(current)
-        body["status"] = status
+        body = m.with_status(current, status)
         ctx.update_status(REPLICASETS, body)
     when = next_availability_check(rs, pods, now)
     if when is not None:

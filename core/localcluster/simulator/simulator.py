@@ -448,6 +448,5 @@ class Simulator:
             node = self.create(NODES, nodemod.node_object(name, index, self.opts, now), manager=KUBELET)
         status = nodemod.node_status(name, index, self.opts, now, node.get("status"))
         if status != node.get("status"):
-            body = m.deep_copy(node)
-            body["status"] = status
+            body = m.with_status(node, status)
             self.update_status(NODES, body, manager=KUBELET)

@@ -248,6 +248,5 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     )
     current = ctx.cache.get(STATEFULSETS, namespace, name) or sts
     if (current.get("status") or {}) != status:
-        body = m.deep_copy(current)
-        body["status"] = status
+        body = m.with_status(current, status)
         ctx.update_status(STATEFULSETS, body)

@@ -65,8 +65,7 @@ def sync_pvc(ctx: SimContext, namespace: str | None, name: str) -> None:
             if pv is None:
                 raise
     if ((pv.get("status") or {}).get("phase")) != "Bound":
-        body = m.deep_copy(pv)
-        body["status"] = {"phase": "Bound"}
+        body = m.with_status(pv, {"phase": "Bound"})
         ctx.update_status(PVS, body)
     annotations = {
         "pv.kubernetes.io/bind-completed": "yes",
@@ -87,8 +86,7 @@ def sync_pvc(ctx: SimContext, namespace: str | None, name: str) -> None:
         "capacity": dict((pv.get("spec") or {}).get("capacity") or {}),
     }
     if (pvc.get("status") or {}) != status:
-        body = m.deep_copy(pvc)
-        body["status"] = status
+        body = m.with_status(pvc, status)
         ctx.update_status(PVCS, body)
 
 
@@ -107,6 +105,5 @@ def sync_pv(ctx: SimContext, namespace: str | None, name: str) -> None:
     ).get("pv.kubernetes.io/provisioned-by") == PROVISIONER:
         ctx.delete(PVS, None, name)
     elif (pv.get("status") or {}).get("phase") != "Released":
-        body = m.deep_copy(pv)
-        body["status"] = {"phase": "Released"}
+        body = m.with_status(pv, {"phase": "Released"})
         ctx.update_status(PVS, body)
