@@ -300,11 +300,17 @@ def crd_root(schema: dict[str, Any]) -> TypeNode:
     return root
 
 
+_ROOTS: dict[tuple[str, str, str], TypeNode] = {}
+
+
 def root_type(gvk: tuple[str, str, str], schema: dict[str, Any] | None = None) -> TypeNode:
     """The type of a whole object of kind ``gvk`` (``schema``: a CRD's openAPIV3Schema)."""
     if schema is not None:
         return crd_root(schema)
-    return builtin_root(gvk) or generic_root()
+    node = _ROOTS.get(gvk)
+    if node is None:
+        node = _ROOTS[tuple(gvk)] = builtin_root(gvk) or generic_root()  # type: ignore[index]
+    return node
 
 
 def has_status_subresource(gvk: tuple[str, str, str]) -> bool:

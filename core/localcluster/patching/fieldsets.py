@@ -21,8 +21,6 @@ from typing import Any
 
 FieldSet = dict[str, Any]
 
-_RANK = {".": 0, "f": 1, "k": 2, "v": 3, "i": 4}
-
 
 def _is_member(child: FieldSet) -> bool:
     return not child or "." in child
@@ -164,17 +162,11 @@ def _single(path: tuple[str, ...]) -> FieldSet:
 
 
 def sort(fs: FieldSet) -> FieldSet:
-    """A copy ordered as the API server writes it: ``.`` first, then fields, keys, values,
-    indexes."""
-    out: FieldSet = {}
-    for pe in sorted(fs, key=_sort_key):
-        child = fs[pe]
-        out[pe] = sort(child) if child else {}
-    return out
+    """A copy ordered as the API server writes it: ``.`` first, then the children in order.
 
-
-def _sort_key(pe: str) -> tuple[int, str]:
-    return (_RANK.get(pe[0], 9), pe)
+    Plain string order gives that: ``.`` sorts before letters, and one level never mixes field
+    elements (``f:``) with item elements (``k:``/``v:``/``i:``)."""
+    return {pe: sort(fs[pe]) if fs[pe] else {} for pe in sorted(fs)}
 
 
 # --- path elements ---------------------------------------------------------------------

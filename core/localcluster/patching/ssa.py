@@ -25,8 +25,10 @@ from kedge.localcluster.patching import fieldsets as fs
 from kedge.localcluster.patching.errors import PatchError, bad_request
 from kedge.localcluster.patching.typed import (
     TypedError,
+    _clean,
     compare,
-    merge,
+    fast_copy,
+    merge_into,
     raise_typed,
     remove_paths,
     to_field_set,
@@ -48,7 +50,7 @@ _STRIPPED = (
     ("f:metadata", "f:managedFields"),
     ("f:metadata", "f:resourceVersion"),
 )
-_META_STRIP = frozenset(p[1][2:] for p in _STRIPPED if len(p) == 2)
+_META_STRIP_PE = frozenset(p[1] for p in _STRIPPED if len(p) == 2)
 
 #: Manager recorded for the fields of an object that had no managedFields when first applied.
 BEFORE_FIRST_APPLY = "before-first-apply"
@@ -168,12 +170,15 @@ def _group_version(gvk: tuple[str, str, str]) -> str:
 
 def _owned_scope(fields: fs.FieldSet, subresource: str, status_sub: bool) -> fs.FieldSet:
     """Drop never-owned paths, and the part of the object the (sub)resource does not own."""
-    meta = fields.get("f:metadata")
-    if meta is not None:
-        if any(k[2:] in _META_STRIP for k in meta if k.startswith("f:")) or "." in meta:
-            fields = fs.strip_paths(fields, _STRIPPED[2:])
-    if "f:apiVersion" in fields or "f:kind" in fields:
-        fields = {k: v for k, v in fields.items() if k not in ("f:apiVersion", "f:kind")}
+    if "f:apiVersion" in fields or "f:kind" in fields or "f:metadata" in fields:
+        fields = {k: v for k, v in fields.items() if k != "f:apiVersion" and k != "f:kind"}
+        meta = fields.get("f:metadata")
+        if meta is not None:
+            kept = {k: v for k, v in meta.items() if k != "." and k not in _META_STRIP_PE}
+            if kept:
+                fields["f:metadata"] = kept
+            else:
+                del fields["f:metadata"]
     if status_sub:
         if subresource == "status":
             fields = fs.only_field(fields, "status")
@@ -285,19 +290,25 @@ def server_side_apply(
         raise_typed(err, gvk, "patch")
 
     if live is None:
-        base: dict[str, Any] = {}
-        old_obj = empty_object(t)
-        entries: list[_Entry] = []
+        own = _Entry(manager, "Apply", api_version, now, subresource, new_set)
+        merged = _clean(config)
+        meta_out = merged.setdefault("metadata", {})
+        if own.fields:
+            meta_out["managedFields"] = [own.encode()]
+        return merged
     else:
-        base = _without_managed(live)
-        old_obj = base
-        entries = _decode((live.get("metadata") or {}).get("managedFields"))
+        merged = fast_copy(live)
+        meta_live = merged.get("metadata")
+        managed_live = meta_live.pop("managedFields", None) if isinstance(meta_live, dict) else None
+        entries = _decode(managed_live)
         if not entries:
-            first = _before_first_apply(base, t, api_version, now, status_sub)
+            first = _before_first_apply(merged, t, api_version, now, status_sub)
             if first.fields:
                 entries = [first]
 
-    merged = merge(base, config, t)
+    added: fs.FieldSet = {}
+    modified: fs.FieldSet = {}
+    merge_into(merged, config, t, added, modified)
 
     key = (manager, "Apply", "", subresource)
     own: _Entry | None = None
@@ -308,7 +319,8 @@ def server_side_apply(
         else:
             others.append(e)
 
-    if own is not None and own.fields:
+    removed: fs.FieldSet = {}
+    if own is not None and own.fields and own.fields != new_set:
         stale = fs.difference(own.fields, new_set)
         if stale:
             for e in others:
@@ -316,10 +328,9 @@ def server_side_apply(
                 if not stale:
                     break
             if stale:
-                remove_paths(merged, stale, t)
+                removed = remove_paths(merged, stale, t)
 
-    c = compare(old_obj, merged, t)
-    changed = fs.union(c.added, c.modified)
+    changed = fs.union(added, modified)
     if changed:
         conflicts = []
         for e in others:
@@ -331,11 +342,11 @@ def server_side_apply(
                 raise _conflict_error(conflicts)
             for e, hit in conflicts:
                 e.set_fields(fs.difference(e.fields, hit))
-    if c.removed:
+    if removed:
         for e in others:
-            e.set_fields(fs.difference(e.fields, c.removed))
+            e.set_fields(fs.difference(e.fields, removed))
 
-    object_changed = bool(changed or c.removed)
+    object_changed = bool(changed or removed)
     if own is None:
         own = _Entry(manager, "Apply", api_version, now, subresource, new_set)
     else:
