@@ -151,3 +151,44 @@ def test_namespace_deletion_removes_contents(kubectl, local_cluster, kube_namesp
     kubectl("delete", "namespace", kube_namespace, "--timeout=20s")
     assert local_cluster.store.get("/v1/namespaces", None, kube_namespace) is None
     assert local_cluster.store.get("/v1/configmaps", kube_namespace, "inside") is None
+
+
+def test_reapply_patches_diff_and_server_side_apply(kubectl, kube_namespace):
+    kubectl("apply", "-n", kube_namespace, "-f", "-", input=DEPLOY)
+    changed = DEPLOY.replace("replicas: 2", "replicas: 3").replace('a: "1"', 'a: "2"')
+    diff = kubectl("diff", "-n", kube_namespace, "-f", "-", input=changed, check=False)
+    assert diff.returncode == 1, diff.stderr  # 1: differences found
+    assert "-  replicas: 2" in diff.stdout and "+  replicas: 3" in diff.stdout
+    out = kubectl("apply", "-n", kube_namespace, "-f", "-", input=changed).stdout
+    assert "deployment.apps/web configured" in out and "service/web unchanged" in out
+    d = json.loads(kubectl("get", "-n", kube_namespace, "deploy", "web", "-o", "json").stdout)
+    assert d["spec"]["replicas"] == 3 and d["metadata"]["generation"] == 2
+    assert kubectl("diff", "-n", kube_namespace, "-f", "-", input=changed).returncode == 0
+    ssa = kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-n",
+        kube_namespace,
+        "-f",
+        "-",
+        input=changed.replace("nginx:1.25", "nginx:1.26"),
+    )
+    assert "deployment.apps/web serverside-applied" in ssa.stdout
+    d = json.loads(
+        kubectl("get", "-n", kube_namespace, "deploy", "web", "-o", "json", "--show-managed-fields").stdout
+    )
+    assert d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+    assert "kubectl" in {m["manager"] for m in d["metadata"]["managedFields"] if m["operation"] == "Apply"}
+
+
+def test_wait_and_rollout_status_with_the_simulator(kubectl, local_cluster, kube_namespace):
+    assert local_cluster.simulator is not None, "the local_cluster fixture runs the workload simulator"
+    kubectl("apply", "-n", kube_namespace, "-f", "-", input=DEPLOY)
+    kubectl("wait", "-n", kube_namespace, "--for=condition=Available", "deploy/web", "--timeout=30s")
+    out = kubectl("rollout", "status", "-n", kube_namespace, "deploy/web", "--timeout=30s").stdout
+    assert "successfully rolled out" in out
+    pods = json.loads(kubectl("get", "pods", "-n", kube_namespace, "-l", "app=web", "-o", "json").stdout)[
+        "items"
+    ]
+    assert len(pods) == 2 and all(p["status"]["phase"] == "Running" for p in pods)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from kedge.localcluster import discovery, tables
+from kedge.localcluster import discovery, patching, tables
 from kedge.localcluster.contract import BadRequestError, ConflictError, GoneError, NotFoundError, StoreError
 from kedge.localcluster.openapi import OpenAPICache, unknown_fields
 from kedge.localcluster.registry import ResourceInfo
@@ -70,14 +70,6 @@ def status_body(code: int, reason: str, message: str, details: dict[str, Any] | 
     if details:
         st["details"] = details
     return dumps(st)
-
-
-def _patching() -> Any:
-    try:
-        from kedge.localcluster import patching
-    except ImportError:
-        return None
-    return patching if hasattr(patching, "server_side_apply") and hasattr(patching, "apply_patch") else None
 
 
 class Request:
@@ -590,14 +582,9 @@ class APIServer:
                 "UnsupportedMediaType",
                 f'the body of the request was in an unknown format - accepted media types include: {", ".join(PATCH_TYPES)} (got "{ctype}")',
             )
-        patching = _patching()
-        if patching is None:
-            raise ApiError(
-                415, "UnsupportedMediaType", f"patch type {ctype} is not supported by this server yet"
-            )
         dry = self._dry_run(req)
         if ctype == APPLY:
-            return self._apply(req, info, ns, name, sub, patching, dry, warnings)
+            return self._apply(req, info, ns, name, sub, dry, warnings)
         manager = self._manager(req)
         if not req.body.strip():
             raise ApiError(400, "BadRequest", "the patch body is empty")
@@ -656,7 +643,6 @@ class APIServer:
         ns: str | None,
         name: str,
         sub: str,
-        patching: Any,
         dry: bool,
         warnings: list[str],
     ) -> tuple[int, bytes, str]:

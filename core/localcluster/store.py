@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from kedge.localcluster import patching
 from kedge.localcluster.contract import (
     AlreadyExistsError,
     BadRequestError,
@@ -37,6 +38,7 @@ from kedge.localcluster.contract import (
     StoreError,
     WatchCallback,
 )
+from kedge.localcluster.defaults import apply_defaults
 from kedge.localcluster.registry import Registry, ResourceInfo, crd_resources
 from kedge.localcluster.selectors import (
     FieldRequirement,
@@ -63,22 +65,6 @@ def dumps(obj: Any) -> bytes:
 
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _patching() -> Any:
-    try:
-        from kedge.localcluster import patching
-    except ImportError:
-        return None
-    return patching if hasattr(patching, "record_update") else None
-
-
-def _defaults() -> Callable[[dict[str, Any]], None] | None:
-    try:
-        from kedge.localcluster.defaults import apply_defaults
-    except ImportError:
-        return None
-    return apply_defaults
 
 
 class Entry:
@@ -581,9 +567,7 @@ class Store:
         else:
             meta.pop("generation", None)
         if info.crd is None:
-            defaults = _defaults()
-            if defaults is not None:
-                defaults(obj)
+            apply_defaults(obj)
         self._kind_create_hook(info, obj)
         causes = validate_metadata(obj, info.storage_key, info.dns_label_names, info.namespaced)
         causes += self._kind_validate(info, obj)
@@ -753,9 +737,7 @@ class Store:
             else:
                 new.pop("status", None)
         if info.crd is None:
-            defaults = _defaults()
-            if defaults is not None:
-                defaults(new)
+            apply_defaults(new)
         if info.storage_key == NS_KEY:
             new["status"] = old.get("status", {"phase": "Active"})
             new.setdefault("spec", old.get("spec", {}))
@@ -785,8 +767,7 @@ class Store:
         subresource: str = "",
         operation: str = "Update",
     ) -> dict[str, Any]:
-        patching = _patching()
-        if patching is None or not manager:
+        if not manager:
             return new
         try:
             return patching.record_update(old, new, manager, operation, info.gvk, now, subresource)
