@@ -352,8 +352,6 @@ class Simulator:
             for svc in self.cache.list(SERVICES, ns):
                 if m.map_selector_matches((svc.get("spec") or {}).get("selector"), labels):
                     keys.append(("service", ns, m.name_of(svc)))
-            if ref is None or ref.get("kind") not in OWNER_CONTROLLERS:
-                pass
         elif resource == ENDPOINTS:
             keys.append(("service", ns, name))
         elif resource == ENDPOINTSLICES:
@@ -369,8 +367,14 @@ class Simulator:
                 keys.append(("pv", None, volume))
             for sts in self.cache.list(STATEFULSETS, ns):
                 keys.append(("statefulset", ns, m.name_of(sts)))
-        elif resource == PVCS:
-            pass
+        elif resource == PVS:
+            ref = (obj.get("spec") or {}).get("claimRef") or {}
+            if ref.get("name"):
+                keys.append(("pvc", ref.get("namespace"), ref["name"]))
+            else:
+                for pvc in self.cache.list(PVCS, "*"):
+                    if (pvc.get("spec") or {}).get("volumeName") == name:
+                        keys.append(("pvc", m.ns_of(pvc), m.name_of(pvc)))
         return keys
 
     def _enqueue_all(self) -> None:

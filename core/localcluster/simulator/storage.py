@@ -64,6 +64,18 @@ def sync_pvc(ctx: SimContext, namespace: str | None, name: str) -> None:
             pv = ctx.cache.get(PVS, None, volume_name)
             if pv is None:
                 raise
+    claim_ref = (pv.get("spec") or {}).get("claimRef") or {}
+    if not claim_ref:  # a pre-provisioned volume named by the claim: bind it to the claim
+        claim_ref = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "name": name,
+            "namespace": namespace,
+            "uid": m.uid_of(pvc),
+        }
+        pv = ctx.update(PVS, {**pv, "spec": {**(pv.get("spec") or {}), "claimRef": claim_ref}})
+    elif claim_ref.get("uid") not in (None, "", m.uid_of(pvc)):
+        return  # the volume belongs to another claim
     if ((pv.get("status") or {}).get("phase")) != "Bound":
         body = m.with_status(pv, {"phase": "Bound"})
         ctx.update_status(PVS, body)
