@@ -144,6 +144,14 @@ def test_build_environment(tmp_path: Path) -> None:
     }
 
 
+def test_source_path_leaving_the_repo_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    write(tmp_path, {"elsewhere/cm.yaml": CM.format(name="x")})
+    (tmp_path / "repo" / "app").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(RenderError, match=r"path app\): the source path resolves outside the repository"):
+        render(req(tmp_path / "repo"))
+
+
 def test_post_process_flattens_lists_and_checks_identity() -> None:
     objs = [
         None,

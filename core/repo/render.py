@@ -86,7 +86,10 @@ def render(request: RenderRequest) -> list[dict[str, Any]]:
 def prepare(request: RenderRequest) -> tuple[RenderRequest, str]:
     """The request with overrides merged and the build environment filled in, and the tool name."""
     from kedge.repo.detect import detect_tool
+    from kedge.repo.paths import is_within
 
+    if not is_within(request.root, request.path):
+        raise _error(request, "", "the source path resolves outside the repository")
     try:
         source = merge_source_overrides(request.source, request.root, request.path, request.app_name)
     except RenderError as exc:

@@ -205,8 +205,11 @@ def plugin_env(request: RenderRequest) -> dict[str, str]:
         if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise RenderError(f"spec.source.plugin.env[{i}]: invalid variable name {name!r}")
         env[f"ARGOCD_ENV_{name}"] = envsubst(str(entry.get("value") or ""), request.env)
-    if plugin.get("parameters"):
-        env.update(parameters_env(plugin["parameters"]))
+    if request.source.get("plugin") is not None:
+        # Argo CD sets ARGOCD_APP_PARAMETERS whenever the source has a plugin block ("null": none)
+        env.update(parameters_env(plugin.get("parameters") or []))
+        if not plugin.get("parameters"):
+            env["ARGOCD_APP_PARAMETERS"] = "null"
     return env
 
 
