@@ -546,3 +546,24 @@ def test_custom_resource_status_applied_on_main_resource_without_subresource():
     assert out["status"] == {"ready": True}
     out = server_side_apply(None, body, "alice", False, WIDGET, T0, schema=SCHEMA, status_subresource=True)
     assert "status" not in out
+
+
+def test_csa_upgrade_keeps_maps_the_new_apply_still_sets():
+    """kubectl apply --server-side on a client-side-applied object first rewrites the
+    kubectl-client-side-apply entry into a "kubectl" Apply entry (whose sets carry ``.`` on maps);
+    the apply that follows prunes only what the manifest dropped, never a whole map it still sets."""
+    obj = deploy()
+    obj["metadata"]["labels"] = {"app": "web"}
+    obj["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+    live = record_update(None, obj, "kubectl-client-side-apply", "Create", DEPLOY, T0)
+    upgraded = copy.deepcopy(live)
+    entry = upgraded["metadata"]["managedFields"][0]
+    entry.update({"manager": "kubectl", "operation": "Apply"})
+    live = record_update(live, upgraded, "kubectl", "Patch", DEPLOY, T1)
+    body = deploy()
+    body["metadata"]["labels"] = {"app": "web"}
+    out = server_side_apply(live, body, "kubectl", False, DEPLOY, T2)
+    assert out["metadata"]["labels"] == {"app": "web"}
+    assert out["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
+    assert "annotations" not in out["metadata"], "the dropped annotation is pruned, the emptied map too"
+    assert fields(out, "kubectl")["f:metadata"] == {"f:labels": {"f:app": {}}}

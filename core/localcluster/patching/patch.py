@@ -45,10 +45,7 @@ def _parse(body: bytes | str) -> Any:
 
 def _rejected(detail: str) -> PatchError:
     return PatchError(
-        422,
-        "Invalid",
-        f"the server rejected our request due to an error in our request: {detail}",
-        [{"type": "UnexpectedServerResponse", "message": detail, "field": ""}],
+        422, "Invalid", f"the server rejected our request due to an error in our request: {detail}"
     )
 
 

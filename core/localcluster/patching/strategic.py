@@ -29,9 +29,7 @@ _MISSING = object()
 
 
 def _unprocessable(message: str) -> PatchError:
-    return PatchError(
-        422, "Invalid", message, [{"type": "UnexpectedServerResponse", "message": message, "field": ""}]
-    )
+    return PatchError(422, "Invalid", message)
 
 
 def strategic_merge(target: dict[str, Any], patch: Any, t: TypeNode) -> dict[str, Any]:

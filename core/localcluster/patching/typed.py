@@ -518,10 +518,13 @@ def _remove_in_map(obj: dict[str, Any], fs: FieldSet, t: TypeNode, removed: Fiel
         if key not in obj:
             continue
         ct = t.child(key)
-        if not child or "." in child:
-            removed[pe] = _gone(obj.pop(key), ct)
-            continue
         v = obj[key]
+        if not _is_container(v, ct):
+            if not child or "." in child:
+                removed[pe] = _gone(obj.pop(key), ct)
+            continue
+        # A granular map, struct or list is never removed as a whole (structured-merge-diff's
+        # field set of an object holds only leaves and list items): prune inside it.
         sub: FieldSet = {}
         if isinstance(v, dict) and not ct.atomic:
             _remove_in_map(v, child, ct, sub)
