@@ -270,3 +270,29 @@ def test_bad_rules_name_their_origin():
                 "spec": {"ignoreDifferences": [{"kind": "Deployment", "jsonPointers": ["spec/replicas"]}]},
             }
         )
+
+
+def test_defaulted_key_fields_of_applied_list_items_still_match():
+    """SSA keys container ports by containerPort+protocol; Git usually omits the protocol."""
+    applied = {
+        "f:spec": {
+            "f:template": {
+                "f:spec": {
+                    "f:containers": {
+                        'k:{"name":"web"}': {
+                            ".": {},
+                            "f:ports": {
+                                'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    }
+    live = live_of(deployment(), applied)
+    assert not compare(deployment(), live).modified
+    gone = deployment()
+    del gone["spec"]["template"]["spec"]["containers"][0]["ports"]
+    changed = compare(gone, live)
+    assert [(c.path, c.op) for c in changed.changes] == [("/spec/template/spec/containers/0/ports", "remove")]

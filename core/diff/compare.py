@@ -98,15 +98,20 @@ def compare(
     manager: str = DEFAULT_MANAGER,
     ignore_status: bool = True,
     jq_timeout: float = 1.0,
+    predicted: dict[str, Any] | None = None,
 ) -> ResourceDiff:
     """Compare ``desired`` (from Git) with ``live`` (from the cluster).
 
     ``rules`` are the ignoreDifferences rules matching this resource. Neither input is
     modified. ``desired is None`` means the resource is extraneous (a prune candidate);
-    ``live is None`` means it is missing.
+    ``live is None`` means it is missing. ``predicted`` replaces the local prediction with the
+    API server's own (the result of a dry-run server-side apply: server-side diff).
     """
     rules = list(rules)
-    target = predict(live, desired, manager) if desired is not None else None
+    if predicted is not None:
+        target = copy.deepcopy(predicted)
+    else:
+        target = predict(live, desired, manager) if desired is not None else None
     live_n = copy.deepcopy(live) if live is not None else None
     if ignore_status and target is not None and live_n is not None and "status" in live_n:
         target["status"] = live_n["status"]

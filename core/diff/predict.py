@@ -115,7 +115,12 @@ def _remove_unapplied(result: Any, owned: dict[str, Any], desired: Any) -> None:
             def match(item: Any, keys: dict[str, Any] = keys) -> bool:
                 return isinstance(item, dict) and all(item.get(k) == v for k, v in keys.items())
 
-            want = next((d for d in desired if match(d)), None)
+            def match_desired(item: Any, keys: dict[str, Any] = keys) -> bool:
+                # the desired item may leave key fields to their defaults (a port's protocol)
+                present = [k for k in keys if isinstance(item, dict) and k in item]
+                return bool(present) and all(item[k] == keys[k] for k in present)
+
+            want = next((d for d in desired if match_desired(d)), None)
             for i in range(len(result) - 1, -1, -1):
                 if match(result[i]):
                     if want is None:

@@ -1,0 +1,2 @@
+"""The application controller: compares desired manifests with live state, records status,
+and runs sync operations."""

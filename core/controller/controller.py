@@ -1,0 +1,314 @@
+"""The reconcile loop: watch Applications, compare each with its destination, write status.
+
+Triggers for a refresh: a new or changed Application (spec, or the
+``argocd.argoproj.io/refresh: normal|hard`` annotation), a change of any live object the app
+manages (debounced), a settings change, and the resync period (``timeout.reconciliation``,
+with jitter). ``controller.status.processors`` worker threads (default 20) reconcile; a key is
+never reconciled twice at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kedge.controller import project as projects
+from kedge.controller.clusters import ClusterRegistry
+from kedge.controller.compare import CompareResult, ServerSideDiffCache, compare_app, condition
+from kedge.controller.status import comparison_status, status_patch
+from kedge.controller.workqueue import WorkQueue
+from kedge.errors import KedgeError
+from kedge.health import ResourceOverrides, assess
+from kedge.kube.client import MERGE_PATCH, KubeClient, KubeError
+from kedge.kube.informer import Informer
+from kedge.kube.tracking import Tracking, app_instance_name
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "argoproj.io/v1alpha1"
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+DEBOUNCE = 0.1
+
+
+@dataclass
+class AppState:
+    """The last comparison of an app, for the API and CLI (diffs, tree)."""
+
+    result: CompareResult | None = None
+    revisions: list[str] = field(default_factory=list)
+    manifests: list[dict[str, Any]] = field(default_factory=list)
+    commit: dict[str, Any] | None = None
+    reconciled: float = 0.0
+    duration: float = 0.0
+    error: str | None = None
+
+
+class AppController:
+    def __init__(
+        self,
+        client: KubeClient,
+        repo: Any,
+        settings: Any,
+        namespace: str = "argocd",
+        processors: int | None = None,
+        resync: float | None = None,
+    ) -> None:
+        self.client = client
+        self.repo = repo
+        self.settings = settings  # a kedge.settings.SettingsManager
+        self.namespace = namespace
+        s = settings.current
+        self.processors = processors or s.controller_status_processors
+        self.resync = resync if resync is not None else s.reconciliation_timeout
+        self.apps = Informer(client, API_VERSION, "Application", namespace)
+        self.projects = Informer(client, API_VERSION, "AppProject", namespace)
+        self.queue: WorkQueue[str] = WorkQueue()
+        self._overrides = ResourceOverrides.from_configmap(s.cm)
+        self.clusters = ClusterRegistry(
+            client, lambda: self.settings.current, on_change=self._on_resource, health=self._health
+        )
+        self.states: dict[str, AppState] = {}
+        self._ssd = ServerSideDiffCache()
+        self._next_resync: dict[str, float] = {}
+        self._status_subresource: bool | None = None
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._cluster_info: dict[str, tuple[str, list[str]]] = {}
+        self.stats = {"reconciles": 0, "status_writes": 0}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self, wait: float = 30.0) -> None:
+        self.apps.add_handler(self._on_app)
+        self.projects.add_handler(lambda *_: self._refresh_all())
+        self.settings.subscribe(self._on_settings)
+        self.projects.start()
+        self.apps.start()
+        self.projects.synced.wait(wait)
+        self.apps.synced.wait(wait)
+        for i in range(self.processors):
+            t = threading.Thread(target=self._worker, name=f"status-processor-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        t = threading.Thread(target=self._resync_loop, name="resync", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.queue.shutdown()
+        self.apps.stop()
+        self.projects.stop()
+        self.clusters.stop()
+
+    # -- triggers ----------------------------------------------------------------------------
+    def _on_app(self, etype: str, new: dict[str, Any] | None, old: dict[str, Any] | None) -> None:
+        obj = new or old or {}
+        name = (obj.get("metadata") or {}).get("name", "")
+        if etype == "DELETED":
+            self.states.pop(name, None)
+            self._next_resync.pop(name, None)
+            return
+        assert new is not None
+        refresh = ((new.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
+        if (
+            old is None
+            or refresh
+            or (old.get("spec") != new.get("spec"))
+            or (
+                (old.get("metadata") or {}).get("generation") != (new.get("metadata") or {}).get("generation")
+            )
+        ):
+            self.queue.add(name)
+
+    def _on_resource(self, key: Any, entry: Any, app_instance: str | None) -> None:
+        if not app_instance:
+            return
+        ns, sep, name = app_instance.partition("_")
+        self.queue.add_after(name if sep else app_instance, DEBOUNCE)
+
+    def _on_settings(self, old: Any, new: Any) -> None:
+        self._overrides = ResourceOverrides.from_configmap(new.cm)
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        for app in self.apps.list():
+            self.queue.add((app.get("metadata") or {}).get("name", ""))
+
+    def refresh(self, name: str, hard: bool = False) -> None:
+        """Ask for a refresh the way the CLI and API do: through the annotation."""
+        patch = {"metadata": {"annotations": {REFRESH_ANNOTATION: "hard" if hard else "normal"}}}
+        res = self.client.resource_for(API_VERSION, "Application")
+        assert res is not None
+        self.client.patch(res, self.namespace, name, patch, MERGE_PATCH)
+
+    def _resync_loop(self) -> None:
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            for name, due in list(self._next_resync.items()):
+                if due <= now:
+                    self._next_resync[name] = (
+                        now + self.resync + random.uniform(0, self.settings.current.reconciliation_jitter)
+                    )
+                    self.queue.add(name)
+
+    def _worker(self) -> None:
+        while not self._stop.is_set():
+            name = self.queue.get()
+            if name is None:
+                return
+            try:
+                self.reconcile(name)
+            except Exception:  # noqa: BLE001 - one app must never stop the others
+                log.exception("reconcile of %s failed", name)
+            finally:
+                self.queue.done(name)
+
+    # -- reconcile ---------------------------------------------------------------------------
+    def _health(self, obj: dict[str, Any]) -> dict[str, str] | None:
+        return assess(obj, self._overrides)
+
+    def _cluster_versions(self, view: Any) -> tuple[str, list[str]]:
+        cached = self._cluster_info.get(view.server)
+        if cached is None:
+            v = view.client.version()
+            kube_version = f"{v.get('major', '1')}.{str(v.get('minor', '0')).rstrip('+')}.0"
+            api_versions = sorted(
+                {r.api_version for r in view.client.discover()}
+                | {f"{r.api_version}/{r.kind}" for r in view.client.discover()}
+            )
+            cached = (kube_version, api_versions)
+            self._cluster_info[view.server] = cached
+        return cached
+
+    def project_of(self, app: dict[str, Any]) -> dict[str, Any] | None:
+        name = (app.get("spec") or {}).get("project") or "default"
+        proj = self.projects.get(name)
+        if proj is None and name == "default":
+            return projects.DEFAULT_PROJECT
+        return proj
+
+    def reconcile(self, name: str) -> AppState | None:
+        app = self.apps.get(name)
+        if app is None:
+            return None
+        started = time.monotonic()
+        self.stats["reconciles"] += 1
+        meta = app.get("metadata") or {}
+        spec = app.get("spec") or {}
+        refresh = (meta.get("annotations") or {}).get(REFRESH_ANNOTATION)
+        state = self.states.setdefault(name, AppState())
+        conditions: list[dict[str, str]] = []
+        result: CompareResult | None = None
+        revisions: list[str] = []
+        source_types: list[str] = []
+        project = self.project_of(app)
+        settings = self.settings.current
+        try:
+            if project is None:
+                raise _SpecError(
+                    f"Application referencing project {spec.get('project')} which does not exist"
+                )
+            sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+            for src in sources:
+                if not projects.source_permitted(project, src.get("repoURL", "")):
+                    raise _SpecError(
+                        f"application repo {src.get('repoURL')} is not permitted in project '{spec.get('project')}'"
+                    )
+            dest = spec.get("destination") or {}
+            try:
+                view = self.clusters.view(dest)
+            except KedgeError as exc:
+                raise _SpecError(str(exc)) from None
+            if not projects.destination_permitted(
+                project, view.server, view.name, dest.get("namespace") or ""
+            ):
+                raise _SpecError(
+                    f"application destination server '{view.server}' and namespace '{dest.get('namespace', '')}' "
+                    f"do not match any of the allowed destinations in project '{spec.get('project')}'"
+                )
+            kube_version, api_versions = self._cluster_versions(view)
+            response = self.repo.generate_manifests(
+                app,
+                hard_refresh=refresh == "hard",
+                kube_version=kube_version,
+                api_versions=api_versions,
+                settings=settings.cm,
+            )
+            revisions = list(response.revisions)
+            source_types = [s.source_type.capitalize() if s.source_type else "" for s in response.sources]
+            state.manifests = response.manifests
+            state.commit = response.commit
+            tracking = Tracking(
+                settings.resource_tracking_method, settings.instance_label_key, settings.installation_id or ""
+            )
+            result = compare_app(
+                app,
+                app_instance_name(name, meta.get("namespace", ""), self.namespace),
+                response.manifests,
+                view,
+                project,
+                settings.cm,
+                self._overrides,
+                tracking,
+                ssd_cache=self._ssd,
+            )
+            state.error = None
+        except _SpecError as exc:
+            conditions.append(condition("InvalidSpecError", str(exc)))
+            state.error = str(exc)
+        except (KedgeError, KubeError) as exc:
+            conditions.append(condition("ComparisonError", str(exc)))
+            state.error = str(exc)
+        state.result = result if result is not None else state.result
+        state.revisions = revisions or state.revisions
+        new_status = comparison_status(app, result, revisions, source_types, conditions, self.namespace)
+        self._write_status(app, new_status)
+        if refresh:
+            self._clear_refresh(name)
+        state.reconciled = time.time()
+        state.duration = time.monotonic() - started
+        self._next_resync[name] = time.monotonic() + self.resync
+        return state
+
+    def _write_status(self, app: dict[str, Any], new_status: dict[str, Any]) -> None:
+        patch = status_patch(app.get("status"), new_status, max_age=self.resync)
+        if patch is None:
+            return
+        res = self.client.resource_for(API_VERSION, "Application")
+        assert res is not None
+        name = app["metadata"]["name"]
+        body = {"status": patch}
+        if self._status_subresource is not False:
+            try:
+                self.client.patch(res, self.namespace, name, body, MERGE_PATCH, subresource="status")
+                self._status_subresource = True
+                self.stats["status_writes"] += 1
+                return
+            except KubeError as exc:
+                if exc.status != 404 or self._status_subresource:
+                    raise
+                self._status_subresource = False
+        self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
+        self.stats["status_writes"] += 1
+
+    def _clear_refresh(self, name: str) -> None:
+        res = self.client.resource_for(API_VERSION, "Application")
+        assert res is not None
+        try:
+            self.client.patch(
+                res,
+                self.namespace,
+                name,
+                {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}},
+                MERGE_PATCH,
+            )
+        except KubeError as exc:
+            log.warning("could not clear the refresh annotation of %s: %s", name, exc)
+
+
+class _SpecError(Exception):
+    pass
