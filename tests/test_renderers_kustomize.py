@@ -14,6 +14,7 @@ import yaml
 from kedge.builtin.renderers.kustomize import (
     KustomizeRenderer,
     apply_overrides,
+    copy_scope,
     find_build_command,
     parse_image_override,
 )
@@ -158,6 +159,31 @@ def test_resources_outside_the_repo_are_refused(repo: Path, tmp_path: Path) -> N
     (repo / "overlay" / "kustomization.yaml").write_text("resources: [../base/linked]\n")
     with pytest.raises(RenderError, match=r"points outside the repository"):
         render(req(repo))
+
+
+def test_override_paths_are_checked_too(repo: Path) -> None:
+    with pytest.raises(RenderError, match=r"components '../../../etc' points outside the repository"):
+        render(req(repo, kustomize={"components": ["../../../etc"]}))
+    with pytest.raises(RenderError, match=r"patches.path '/etc/passwd' is an absolute path"):
+        render(req(repo, kustomize={"patches": [{"path": "/etc/passwd"}]}))
+
+
+def test_private_copy_covers_only_what_the_build_reads(tmp_path: Path) -> None:
+    root = tmp_path / "mono"
+    shutil.copytree(FIXTURE / "base", root / "apps" / "shop" / "base")
+    shutil.copytree(FIXTURE / "overlay", root / "apps" / "shop" / "overlay")
+    (root / "apps" / "other").mkdir()
+    (root / "apps" / "other" / "big.yaml").write_text("x: 1\n")
+    r = RenderRequest(
+        root=root,
+        path=root / "apps" / "shop" / "overlay",
+        source={"path": "apps/shop/overlay", "kustomize": {"namePrefix": "m-"}},
+        app_name="shop",
+    )
+    from kedge.builtin.renderers.kustomize import scan
+
+    assert copy_scope(root, scan(root, r.path)) == "apps/shop"
+    assert [o["metadata"]["name"] for o in render(r)] == ["m-web", "m-web"]
 
 
 def test_referenced_files_over_the_size_cap_are_refused(repo: Path) -> None:

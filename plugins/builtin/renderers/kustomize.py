@@ -156,21 +156,7 @@ def find_kustomization(directory: Path) -> Path | None:
     return None
 
 
-def scan(
-    root: Path, directory: Path, seen: set[str] | None = None, max_file: int = DEFAULT_MAX_FILE_BYTES
-) -> None:
-    """Check that every local path used by the kustomization in ``directory`` stays in ``root``.
-
-    Referenced files larger than ``max_file`` bytes are refused too.
-    """
-    seen = set() if seen is None else seen
-    key = os.path.realpath(directory)
-    if key in seen:
-        return
-    seen.add(key)
-    kfile = find_kustomization(directory)
-    if kfile is None:
-        return
+def load_kustomization(root: Path, kfile: Path) -> dict[str, Any]:
     krel = relative_to_root(root, kfile)
     if not is_within(root, kfile):
         raise RenderError(f"{krel}: symlink to a file outside the repository")
@@ -182,6 +168,36 @@ def scan(
         raise RenderError(f"{krel}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise RenderError(f"{krel}: a kustomization must be a mapping")
+    return data
+
+
+def scan(
+    root: Path,
+    directory: Path,
+    seen: set[str] | None = None,
+    max_file: int = DEFAULT_MAX_FILE_BYTES,
+    data: dict[str, Any] | None = None,
+    _visited: set[str] | None = None,
+) -> set[str]:
+    """Check that every local path used by the kustomization in ``directory`` stays in ``root``.
+
+    Nested kustomizations are followed; referenced files larger than ``max_file`` bytes are
+    refused. ``data`` replaces the kustomization file's content (the edited private version).
+    Returns the real paths of every directory and file touched (``seen``).
+    """
+    seen = set() if seen is None else seen
+    visited = set() if _visited is None else _visited
+    key = os.path.realpath(directory)
+    if key in visited:
+        return seen
+    visited.add(key)
+    seen.add(key)
+    kfile = find_kustomization(directory)
+    if kfile is None:
+        return seen
+    krel = relative_to_root(root, kfile)
+    if data is None:
+        data = load_kustomization(root, kfile)
 
     def check(ref: Any, field: str) -> None:
         if not isinstance(ref, str) or not ref or _is_remote(ref):
@@ -193,8 +209,10 @@ def scan(
         target = os.path.normpath(os.path.join(directory, ref))
         if not is_within(root, target):
             raise RenderError(f"{krel}: {field} {ref!r} points outside the repository")
+        seen.add(os.path.join(os.path.realpath(os.path.dirname(target)), os.path.basename(target)))
+        seen.add(os.path.realpath(target))
         if os.path.isdir(target):
-            scan(root, Path(target), seen, max_file)
+            scan(root, Path(target), seen, max_file, _visited=visited)
         elif os.path.isfile(target) and os.path.getsize(target) > max_file:
             size = os.path.getsize(target)
             raise RenderError(f"{krel}: {field} {ref!r} is {size} bytes, over the {max_file}-byte limit")
@@ -226,6 +244,20 @@ def scan(
     openapi = data.get("openapi") or {}
     if isinstance(openapi, dict):
         check(openapi.get("path"), "openapi.path")
+    return seen
+
+
+def copy_scope(root: Path, touched: set[str]) -> str:
+    """The smallest repository sub-directory (relative, ``.`` for all) holding every touched path."""
+    real_root = os.path.realpath(root)
+    inside = [p for p in touched if p == real_root or p.startswith(real_root + os.sep)]
+    if not inside:
+        return "."
+    common = os.path.commonpath(inside)
+    if os.path.isfile(common):
+        common = os.path.dirname(common)
+    rel = os.path.relpath(common, real_root)
+    return "." if rel.startswith("..") else rel
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,20 +510,20 @@ class KustomizeRenderer:
         kfile = find_kustomization(app)
         if kfile is None:
             raise RenderError(f"{rel}: no kustomization.yaml, kustomization.yml or Kustomization found")
-        scan(
-            root,
-            app,
-            max_file=setting_bytes(request.settings, "kedge.render.maxFileBytes", DEFAULT_MAX_FILE_BYTES),
-        )
         opts = request.source.get("kustomize") or {}
+        max_file = setting_bytes(request.settings, "kedge.render.maxFileBytes", DEFAULT_MAX_FILE_BYTES)
+        data = load_kustomization(root, kfile)
+        edited = dict(data)
+        changed = apply_overrides(edited, opts, request.env, app)
+        touched = scan(root, app, max_file=max_file, data=edited)
         with tempfile.TemporaryDirectory(prefix="kedge-kustomize-") as tmp:
             build_root = root
             build_dir = app
-            data = yaml.load(kfile.read_text(encoding="utf-8"), Loader=KubeLoader) or {}
-            edited = dict(data)
-            if apply_overrides(edited, opts, request.env, app):
+            if changed:
+                # a private copy (hard links) of the part of the repository the build reads
                 copy = Path(tmp) / "repo"
-                link_tree(root, copy)
+                scope = copy_scope(root, touched)
+                link_tree(Path(os.path.realpath(root)) / scope, copy / scope)
                 build_root = copy
                 build_dir = safe_join(copy, rel)
                 write_replacing(build_dir / kfile.name, edited)
