@@ -402,9 +402,16 @@ def prepare_chart(request: RenderRequest, inputs: HelmInputs, workdir: _LazyTemp
             )
     if not missing and not inputs.skip_schema:
         return chart_dir
-    # a private copy of the repository (dependency build writes charts/; schemas get removed)
+    # a private copy of the part of the repository holding the chart and its file:// dependencies
+    # (dependency build writes charts/; schemas get removed)
     copy = workdir.path() / "repo"
-    copy_tree(root, root, copy)
+    scope_paths = [os.path.abspath(chart_dir)]
+    for dep in deps:
+        repo = str(dep.get("repository") or "")
+        if repo.startswith("file://"):
+            scope_paths.append(os.path.abspath(safe_join(root, rel, repo[len("file://") :])))
+    scope = os.path.relpath(os.path.commonpath(scope_paths), os.path.abspath(root))
+    copy_tree(root, root if scope == "." else root / scope, copy if scope == "." else copy / scope)
     chart_copy = copy / rel if rel != "." else copy
     if missing:
         try:
