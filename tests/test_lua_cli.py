@@ -70,6 +70,13 @@ def test_health_default_and_override(cm_file):
     assert r.output.startswith("STATUS: Degraded")
 
 
+def test_config_directory(tmp_path):
+    (tmp_path / "argocd-cm.yaml").write_text(yaml.safe_dump(CM))
+    r = invoke("admin", "settings", "resource-overrides", "health", str(FIXTURE), "--config", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert r.output == "STATUS: Degraded\nMESSAGE: custom\n"
+
+
 def test_health_not_configured(tmp_path):
     p = tmp_path / "w.yaml"
     p.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")

@@ -169,6 +169,22 @@ def test_runaway_recursion_is_an_error_not_a_crash():
     assert call("return 'still fine'") == "still fine"
 
 
+def test_catastrophic_patterns_are_refused_before_they_run():
+    # backtracking happens in C, where the time limit cannot stop it: refused up front
+    start = time.monotonic()
+    e = err("return string.find(string.rep('a', 300), string.rep('a-', 4) .. 'b')", open_libs=True)
+    assert "too expensive for a subject of 300 bytes" in str(e)
+    e = err("return (('a'):rep(300)):match(('a-'):rep(4) .. 'b')")  # method calls, without open libs
+    assert "too expensive" in str(e)
+    assert time.monotonic() - start < 1.0
+    # ordinary patterns, anchored patterns on long subjects and plain finds keep working
+    assert call("return ('2024-01-02'):match('^(%d+)-(%d+)-(%d+)$')") == "2024"
+    assert call("return select(2, ('x=1, y=2'):gsub('(%w+)=(%w+)', '%2=%1'))") == 2
+    assert call("return (string.rep('a', 100000)):find('^a-b')", open_libs=True) is None
+    assert call("return ('a.b'):find('.', 1, true)") == 2
+    assert call("return ('[x]'):find('[%]]')") == 3
+
+
 def test_syntax_and_runtime_errors_name_script_and_resource():
     e = err("return {")
     assert "syntax error" in str(e) and "test.lua" in str(e) and "prod/web" in str(e)

@@ -1,7 +1,8 @@
 """``kedge admin settings resource-overrides``: try health checks and actions on a resource file.
 
 Mirrors ``argocd admin settings resource-overrides``: the argocd-cm customizations come from
-``--argocd-cm-path`` (alias ``--config``): a ConfigMap manifest, or a plain map of its ``data``.
+``--argocd-cm-path`` (alias ``--config``): a ConfigMap manifest, a plain map of its ``data``, or a
+Kedge config directory (its argocd-cm is used).
 Without it only plugins, Kedge's Lua library and the built-in checks apply.
 """
 
@@ -20,8 +21,8 @@ def _cm_option(f: Any) -> Any:
         "--argocd-cm-path",
         "--config",
         "argocd_cm_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="argocd-cm ConfigMap manifest (or a map of its data) holding resource.customizations.",
+        type=click.Path(path_type=Path),
+        help="argocd-cm ConfigMap manifest (or a map of its data), or a Kedge config directory.",
     )(f)
 
 
@@ -55,6 +56,13 @@ def _load_overrides(path: Path | None) -> Any:
 
     if path is None:
         return ResourceOverrides()
+    if path.is_dir():
+        from kedge.settings import load_dir
+
+        try:
+            return ResourceOverrides.from_configmap(load_dir(path).cm)
+        except KedgeError as exc:
+            fail(f"{path}: {exc}")
     import yaml
 
     try:

@@ -92,6 +92,62 @@ local function copy(t, skip)
   return out
 end
 
+-- Lua patterns backtrack, and string.find/match/gmatch/gsub run in C where the count hook
+-- cannot stop them: ("a"):rep(200):find(("a-"):rep(4) .. "b") takes tens of seconds. Refuse a
+-- pattern whose worst case (subject length to the power of its repeating items, times the start
+-- positions) is beyond about 2e8 steps (about a second at most). Typical checks are far below:
+-- one repeating item allows ~14,000-byte subjects, two ~580, anchored ones (^...) much more.
+local PATTERN_BUDGET = 2e8
+local string_len = string.len
+local string_format = string.format
+local function pattern_cost(s, p, init, plain)
+  if plain or raw_type(s) ~= "string" or raw_type(p) ~= "string" then return 0 end
+  local n = string_len(s)
+  local reps = 0
+  local i, m = 1, string_len(p)
+  while i <= m do
+    local c = string_byte(p, i)
+    if c == 37 then -- %x class or %b/%f
+      local d = string_byte(p, i + 1)
+      if d == 98 then i = i + 4 elseif d == 102 then i = i + 2 else i = i + 2 end
+    elseif c == 91 then -- [set]
+      i = i + 1
+      if string_byte(p, i) == 94 then i = i + 1 end
+      if string_byte(p, i) == 93 then i = i + 1 end
+      while i <= m and string_byte(p, i) ~= 93 do
+        if string_byte(p, i) == 37 then i = i + 1 end
+        i = i + 1
+      end
+      i = i + 1
+    else
+      i = i + 1
+    end
+    local q = string_byte(p, i)
+    if q == 42 or q == 43 or q == 45 then -- * + -
+      reps = reps + 1
+      i = i + 1
+    elseif q == 63 then -- ?
+      i = i + 1
+    end
+  end
+  local starts = (string_byte(p, 1) == 94) and 1 or (n + 1)
+  return starts * (n + 1) ^ reps
+end
+local function guard(name, f, has_plain)
+  return function(s, p, a, b)
+    local cost = pattern_cost(s, p, a, has_plain and b)
+    if cost > PATTERN_BUDGET then
+      raw_error("string." .. name .. ": pattern " .. string_format("%q", p) .. " is too expensive for a subject of " ..
+        string_len(s) .. " bytes (too many repeated items); simplify it or use plain find", 2)
+    end
+    return f(s, p, a, b)
+  end
+end
+string.find = guard("find", string.find, true)
+string.match = guard("match", string.match, false)
+string.gmatch = guard("gmatch", string.gmatch, false)
+string.gsub = guard("gsub", string.gsub, false)
+
 -- Library contents as Argo CD exposes them (gopher-lua OpenBase/OpenTable/OpenPackage plus its
 -- "safe os" with only time and date). string/math/coroutine only with useOpenLibs.
 local LIB = {
