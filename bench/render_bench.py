@@ -135,12 +135,12 @@ def main() -> None:
         def bare_kustomize() -> None:
             subprocess.run([*cmd, str(root / "kustomize" / "overlay")], check=True, capture_output=True)
 
-        bare_k = timeit(bare_kustomize, 15)
-        rows.append(("kustomize overlay, no overrides: render()", timeit(lambda: render(kplain), 15), bare_k))
+        bare_k = timeit(bare_kustomize, 30)
+        rows.append(("kustomize overlay, no overrides: render()", timeit(lambda: render(kplain), 30), bare_k))
         rows.append(
             (
                 "kustomize overlay + overrides (private copy): render()",
-                timeit(lambda: render(kreq), 15),
+                timeit(lambda: render(kreq), 30),
                 bare_k,
             )
         )
