@@ -716,3 +716,121 @@ def test_simulator_picks_up_existing_objects_and_stops_cleanly(store: Store) -> 
     store.create("apps/v1/deployments", deployment("late", replicas=1))
     time.sleep(0.2)
     assert store.resource_version == rv + 1  # nobody reconciles after stop()
+
+
+def test_rollback_reuses_old_replicaset_with_new_revision(store: Store, sim: Simulator) -> None:
+    store.create("apps/v1/deployments", deployment("back", replicas=1))
+
+    def complete(generation: int) -> bool:
+        d = store.get("apps/v1/deployments", NS, "back")
+        cond = condition(d, "Progressing") or {}
+        return (d.get("status") or {}).get("observedGeneration") == generation and cond.get(
+            "reason"
+        ) == "NewReplicaSetAvailable"
+
+    wait_for(lambda: complete(1))
+    first = store.list("apps/v1/replicasets", NS)[0]["metadata"]["name"]
+    for image, generation in (("nginx:1.26", 2), ("nginx:1.25", 3)):
+        d = store.get("apps/v1/deployments", NS, "back")
+        d["spec"]["template"]["spec"]["containers"][0]["image"] = image
+        store.update("apps/v1/deployments", d)
+        wait_for(lambda g=generation: complete(g), what=f"generation {generation} rolled out")
+    revisions = {
+        r["metadata"]["name"]: r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        for r in store.list("apps/v1/replicasets", NS)
+    }
+    assert len(revisions) == 2 and revisions[first] == "3"
+    assert (
+        store.get("apps/v1/deployments", NS, "back")["metadata"]["annotations"][
+            "deployment.kubernetes.io/revision"
+        ]
+        == "3"
+    )
+
+
+def test_bare_pod_is_scheduled_and_unschedulable_pod_waits(store: Store, sim: Simulator) -> None:
+    store.create(
+        "/v1/pods",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "solo", "namespace": NS},
+            "spec": {"containers": [{"name": "c", "image": "redis:7"}]},
+        },
+    )
+    pod = wait_for(
+        lambda: (p := store.get("/v1/pods", NS, "solo")) and p["status"].get("phase") == "Running" and p
+    )
+    assert pod["spec"]["nodeName"] == "kedge-node-1"
+    store.create(
+        "/v1/pods",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "picky", "namespace": NS},
+            "spec": {"nodeSelector": {"disktype": "ssd"}, "containers": [{"name": "c", "image": "redis:7"}]},
+        },
+    )
+    cond = wait_for(lambda: condition(store.get("/v1/pods", NS, "picky"), "PodScheduled"))
+    assert cond["status"] == "False" and cond["reason"] == "Unschedulable"
+    assert "didn't match Pod's node affinity/selector" in cond["message"]
+    assert not store.get("/v1/pods", NS, "picky")["spec"].get("nodeName")
+
+
+def test_finished_job_deleted_after_ttl(store: Store) -> None:
+    clock = ManualClock()
+    sim = Simulator(store, pod_startup_delay=0, job_duration=0, clock=clock).start()
+    try:
+        store.create("batch/v1/jobs", job("ttl", ttlSecondsAfterFinished=100))
+        wait_for(lambda: condition(store.get("batch/v1/jobs", NS, "ttl"), "Complete"))
+        assert sim.wait_idle(5)
+        assert store.get("batch/v1/jobs", NS, "ttl") is not None
+        clock.advance(101)
+        wait_for(lambda: store.get("batch/v1/jobs", NS, "ttl") is None, what="job deleted by TTL")
+    finally:
+        sim.stop()
+
+
+class InterferingStore(Store):
+    """A real store where another client changes each Deployment right before the
+    simulator's first status write to it, so that write hits a real 409 Conflict."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interfered: set[str] = set()
+
+    def update(
+        self,
+        resource: str,
+        obj: Obj,
+        subresource: str = "",
+        manager: str = "kube-controller-manager",
+        **kw: Any,
+    ) -> Obj:
+        name = obj["metadata"]["name"]
+        if resource == "apps/v1/deployments" and subresource == "status" and name not in self.interfered:
+            self.interfered.add(name)
+            other = self.get(resource, obj["metadata"]["namespace"], name)
+            other["metadata"].setdefault("labels", {})["touched-by"] = "someone-else"
+            super().update(resource, other, manager="kubectl-edit")
+        return super().update(resource, obj, subresource, manager, **kw)
+
+
+def test_write_conflicts_are_retried() -> None:
+    store = InterferingStore()
+    sim = Simulator(store, pod_startup_delay=0).start()
+    try:
+        store.create("apps/v1/deployments", deployment("contended", replicas=2))
+        d = wait_for(
+            lambda: (
+                (d := store.get("apps/v1/deployments", NS, "contended"))
+                and (condition(d, "Progressing") or {}).get("reason") == "NewReplicaSetAvailable"
+                and d
+            )
+        )
+        assert d["metadata"]["labels"]["touched-by"] == "someone-else"
+        assert d["status"]["availableReplicas"] == 2
+        assert sim.stats()["errors"] >= 1
+    finally:
+        sim.stop()
+        store.close()

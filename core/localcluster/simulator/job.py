@@ -149,11 +149,35 @@ def plan_job(job: Obj, pods: list[Obj], now: float, backoff: float, backoff_cap:
     return plan
 
 
+def ttl_expiry(job: Obj) -> float | None:
+    """When the TTL-after-finished controller deletes a finished Job (None: never)."""
+    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    if ttl is None or is_finished(job) is None:
+        return None
+    status = job.get("status") or {}
+    finished_at = m.parse_time(status.get("completionTime"))
+    if finished_at is None:
+        times = [
+            m.parse_time(c.get("lastTransitionTime"))
+            for c in status.get("conditions") or []
+            if c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        ]
+        finished_at = max((t for t in times if t is not None), default=None)
+    return None if finished_at is None else finished_at + int(ttl)
+
+
 def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     job = ctx.cache.get(JOBS, namespace, name)
     if job is None or m.is_deleting(job):
         return
     now = ctx.now()
+    expiry = ttl_expiry(job)
+    if expiry is not None:
+        if now >= expiry:
+            ctx.delete(JOBS, namespace, name)
+        else:
+            ctx.requeue_at("job", namespace, name, expiry)
+        return
     pods = [p for p in ctx.cache.owned(m.uid_of(job), PODS) if not m.is_deleting(p)]
     plan = plan_job(job, pods, now, ctx.opts.backoff, ctx.opts.backoff_cap)
     for pod_name in plan["delete"]:
@@ -173,6 +197,9 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     current = ctx.cache.get(JOBS, namespace, name) or job
     if (current.get("status") or {}) != plan["status"]:
         body = m.with_status(current, plan["status"])
-        ctx.update_status(JOBS, body)
+        current = ctx.update_status(JOBS, body)
+    expiry = ttl_expiry(current)
+    if expiry is not None:
+        ctx.requeue_at("job", namespace, name, expiry)
     if plan["wake"] is not None:
         ctx.requeue_at("job", namespace, name, plan["wake"])
