@@ -14,6 +14,7 @@ caller's job (API server); here the engine only computes it.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ def _read(path: Any) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def library_scripts(key: str) -> ActionScripts | None:
+    """The built-in Lua library's actions for a kind (read once; the library does not change)."""
     d = library_actions_dir(key)
     discovery = _read(d.joinpath("discovery.lua"))
     if discovery is None:
@@ -112,7 +115,7 @@ def _override_scripts(key: str, overrides: ResourceOverrides) -> ActionScripts |
     )
 
 
-def _plugin_provider(group: str, kind: str) -> tuple[Any, str] | None:
+def _plugin_provider(group: str, kind: str) -> _PluginSource | None:
     reg = plugins.registry()
     name = f"{group}/{kind}"
     table = reg.providers("resource_actions")
@@ -123,7 +126,7 @@ def _plugin_provider(group: str, kind: str) -> tuple[Any, str] | None:
     info = reg.plugins.get(owner)
     if info is not None and info.origin == "builtin":
         return None
-    return provider, owner
+    return _PluginSource(provider, owner)
 
 
 # -- running scripts --------------------------------------------------------------------------
@@ -229,22 +232,25 @@ def _impacted(i: int, item: Any, source_obj: dict, key: str, resource: str) -> d
 
 
 # -- public API -------------------------------------------------------------------------------
-def _sources(
-    obj: dict, overrides: ResourceOverrides
-) -> tuple[list[ActionScripts], tuple[Any, str] | None, str]:
+@dataclass(frozen=True)
+class _PluginSource:
+    provider: Any
+    owner: str
+
+
+def _sources(obj: dict, overrides: ResourceOverrides) -> tuple[list[Any], ActionScripts | None]:
+    """Action sources, highest precedence first (settings, plugin, library), and the library's
+    scripts on their own (Argo CD runs a built-in script by name even when settings replace
+    the built-in discovery)."""
     group, kind = group_kind(obj)
     key = override_key(group, kind)
-    sources: list[ActionScripts] = []
-    ov = _override_scripts(key, overrides)
-    if ov is not None:
-        sources.append(ov)
-        if ov.exclusive:
-            return sources, None, key
-    plugin = _plugin_provider(group, kind)
     lib = library_scripts(key)
-    if lib is not None:
-        sources.append(lib)
-    return sources, plugin, key
+    settings = _override_scripts(key, overrides)
+    if settings is not None and settings.exclusive:
+        return [settings], lib
+    plugin = _plugin_provider(group, kind)
+    sources = [s for s in (settings, plugin, lib) if s is not None]
+    return sources, lib
 
 
 def discover(
@@ -255,34 +261,24 @@ def discover(
     Each is ``{"name", "disabled", "iconClass"?, "displayName"?, "params"?}`` (Argo CD's
     ``ResourceAction``). Raises :class:`~kedge.lua.LuaScriptError` if a discovery script fails.
     """
-    ovs = coerce(overrides)
-    sources, plugin, _ = _sources(obj, ovs)
+    sources, _ = _sources(obj, coerce(overrides))
     found: dict[str, dict[str, Any]] = {}
-    # lowest precedence first, so later updates win
-    for src in _precedence(sources, plugin):
+    for src in reversed(sources):  # lowest precedence first, so later updates win
         if isinstance(src, ActionScripts):
             if src.discovery:
                 found.update(
                     run_discovery_script(src.discovery, obj, src.discovery_key, src.origin == "library")
                 )
-        else:
-            provider, owner = src
-            try:
-                entries = provider.discover(obj) or {}
-            except Exception as exc:  # noqa: BLE001
-                raise ActionError(
-                    f"resource action plugin {owner} failed to discover actions for {describe_resource(obj)}: {exc}"
-                ) from None
-            for name, value in entries.items():
-                found[name] = _normalize_action(name, value)
+            continue
+        try:
+            entries = src.provider.discover(obj) or {}
+        except Exception as exc:  # noqa: BLE001 - a broken plugin gives a clear error
+            raise ActionError(
+                f"resource action plugin {src.owner} failed to discover actions for {describe_resource(obj)}: {exc}"
+            ) from None
+        for name, value in entries.items():
+            found[name] = _normalize_action(name, value)
     return [found[n] for n in sorted(found)]
-
-
-def _precedence(sources: list[ActionScripts], plugin: tuple[Any, str] | None) -> list[Any]:
-    """Sources from lowest to highest precedence: library, plugin, settings override."""
-    lib = [s for s in sources if s.origin == "library"]
-    settings = [s for s in sources if s.origin == "settings"]
-    return [*lib, *([plugin] if plugin else []), *settings]
 
 
 def run(
@@ -297,31 +293,25 @@ def run(
     the Lua library (as Argo CD falls back to its built-in scripts). ``params`` become the
     script's ``actionParams`` (names to string values).
     """
-    ovs = coerce(overrides)
-    sources, plugin, key = _sources(obj, ovs)
-    for src in reversed(_precedence(sources, plugin)):
+    sources, lib = _sources(obj, coerce(overrides))
+    if lib is not None and lib not in sources:
+        sources.append(lib)
+    for src in sources:
         if isinstance(src, ActionScripts):
             if action in src.actions:
                 script, script_key = src.actions[action]
                 return run_action_script(script, obj, script_key, params, src.origin == "library")
-        else:
-            provider, owner = src
-            try:
-                names = provider.discover(obj) or {}
-                if action in names:
-                    result = provider.run(action, obj, dict(params or {}))
-                    return result if isinstance(result, list) else [{"operation": PATCH, "resource": result}]
-            except KedgeError:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                raise ActionError(f"resource action plugin {owner} failed to run {action!r}: {exc}") from None
-    if sources and sources[0].exclusive:
-        # Argo CD still falls back to the built-in script of that name
-        lib = library_scripts(key)
-        if lib is not None and action in lib.actions:
-            script, script_key = lib.actions[action]
-            return run_action_script(script, obj, script_key, params)
-    known = sorted({n for s in sources for n in s.actions})
+            continue
+        try:
+            if action not in (src.provider.discover(obj) or {}):
+                continue
+            result = src.provider.run(action, obj, dict(params or {}))
+        except KedgeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a broken plugin gives a clear error
+            raise ActionError(f"resource action plugin {src.owner} failed to run {action!r}: {exc}") from None
+        return result if isinstance(result, list) else [{"operation": PATCH, "resource": result}]
+    known = sorted({n for s in sources if isinstance(s, ActionScripts) for n in s.actions})
     raise ActionError(
         f"action {action!r} is not available for {describe_resource(obj)} (known actions: {', '.join(known) or 'none'})"
     )
