@@ -192,3 +192,26 @@ def test_wait_and_rollout_status_with_the_simulator(kubectl, local_cluster, kube
         "items"
     ]
     assert len(pods) == 2 and all(p["status"]["phase"] == "Running" for p in pods)
+
+
+def test_imperative_create_commands_send_protobuf(kubectl, local_cluster, kube_namespace):
+    ns = kube_namespace + "-pb"
+    kubectl("create", "namespace", ns)
+    kubectl(
+        "create", "secret", "generic", "repo", "-n", ns, "--from-literal=password=s3cret", "--type=Opaque"
+    )
+    kubectl("create", "configmap", "settings", "-n", ns, "--from-literal=a=1")
+    kubectl("create", "serviceaccount", "robot", "-n", ns)
+    kubectl("create", "deployment", "app", "-n", ns, "--image=nginx:1.25", "--replicas=2", "--port=80")
+    kubectl("create", "service", "clusterip", "app", "-n", ns, "--tcp=80:8080")
+    store = local_cluster.store
+    assert store.get("/v1/secrets", ns, "repo")["data"] == {"password": "czNjcmV0"}
+    assert store.get("/v1/configmaps", ns, "settings")["data"] == {"a": "1"}
+    d = store.get("apps/v1/deployments", ns, "app")
+    assert d["spec"]["replicas"] == 2 and d["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "protocol": "TCP"}
+    ]
+    svc = store.get("/v1/services", ns, "app")
+    assert svc["spec"]["ports"][0]["port"] == 80 and svc["spec"]["ports"][0]["targetPort"] == 8080
+    kubectl("scale", "deployment", "app", "-n", ns, "--replicas=3")
+    assert store.get("apps/v1/deployments", ns, "app")["spec"]["replicas"] == 3

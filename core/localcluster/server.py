@@ -308,6 +308,17 @@ class APIServer:
                 obj = self._yaml(body)
         elif ctype in ("application/yaml", "application/x-yaml", "text/yaml") and allow_yaml:
             obj = self._yaml(body)
+        elif ctype == "application/vnd.kubernetes.protobuf":
+            from kedge.localcluster.protobuf import ProtobufError, decode
+
+            try:
+                obj = decode(body)
+            except ProtobufError as e:
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"{e}: send JSON or YAML instead (for example: kubectl create ... --dry-run=client -o yaml | kubectl apply -f -)",
+                ) from None
         else:
             raise ApiError(
                 415,
