@@ -834,3 +834,49 @@ def test_write_conflicts_are_retried() -> None:
     finally:
         sim.stop()
         store.close()
+
+
+def test_cronjob_concurrency_policies(store: Store) -> None:
+    clock = ManualClock()
+    sim = Simulator(store, pod_startup_delay=0, clock=clock).start()
+    long_running = {
+        "metadata": {"annotations": {"kedge.dev/simulate-duration": "1h"}},
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "t", "image": "busybox"}]},
+    }
+    try:
+        for name, policy in (("forbid", "Forbid"), ("replace", "Replace")):
+            store.create(
+                "batch/v1/cronjobs",
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "metadata": {"name": name, "namespace": NS},
+                    "spec": {
+                        "schedule": "*/1 * * * *",
+                        "concurrencyPolicy": policy,
+                        "jobTemplate": {"spec": {"template": long_running}},
+                    },
+                },
+            )
+        assert sim.wait_idle(5)
+        clock.advance(61)
+
+        def jobs(prefix: str) -> list[str]:
+            return sorted(
+                j["metadata"]["name"]
+                for j in store.list("batch/v1/jobs", NS)
+                if j["metadata"]["name"].startswith(prefix + "-")
+            )
+
+        first_forbid = wait_for(lambda: jobs("forbid"), what="forbid job")
+        first_replace = wait_for(lambda: jobs("replace"), what="replace job")
+        assert sim.wait_idle(5)
+        clock.advance(60)
+        wait_for(lambda: jobs("replace") and jobs("replace") != first_replace, what="replaced job")
+        assert sim.wait_idle(5)
+        assert jobs("forbid") == first_forbid  # still running: the run was skipped
+        assert len(jobs("replace")) == 1
+        cj = store.get("batch/v1/cronjobs", NS, "replace")
+        assert [a["name"] for a in cj["status"]["active"]] == jobs("replace")
+    finally:
+        sim.stop()

@@ -471,3 +471,11 @@ def test_cache_ignores_stale_versions_and_indexes_owners() -> None:
     )
     assert cache.get("/v1/pods", "n", "p") is None and cache.owned("o1") == []
     assert not cache.apply("/v1/pods", v2)  # a late event cannot resurrect a deleted object
+
+
+def test_kubelet_crashloop_tag_with_restart_never_fails_the_pod() -> None:
+    status, _ = kubelet.pod_status(
+        kpod("app:crashloop", policy="Never"), NOW + 8, OPTS, "h", "ip", first_seen=NOW
+    )
+    assert status["phase"] == "Failed"
+    assert status["containerStatuses"][0]["restartCount"] == 0

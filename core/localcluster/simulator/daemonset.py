@@ -77,10 +77,8 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     for pod in pods:
         by_node.setdefault((pod.get("spec") or {}).get("nodeName") or "", []).append(pod)
 
-    misscheduled = 0
     for node, node_pods in list(by_node.items()):
-        if node not in wanted:
-            misscheduled += len(node_pods)
+        if node not in wanted:  # misscheduled: removed at once, so numberMisscheduled stays 0
             for pod in node_pods:
                 ctx.delete(PODS, namespace, m.name_of(pod))
             del by_node[node]
@@ -135,7 +133,6 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     for key in ("numberAvailable", "numberUnavailable", "updatedNumberScheduled", "observedGeneration"):
         if not status[key]:
             status.pop(key)
-    _ = misscheduled
     current = ctx.cache.get(DAEMONSETS, namespace, name) or ds
     if (current.get("status") or {}) != status:
         body = m.with_status(current, status)

@@ -221,7 +221,7 @@ def pod_status(
                 cs["state"] = {
                     "waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
                 }
-        elif tag == TAG_CRASHLOOP or (fail and policy in ("Always", "OnFailure")):
+        elif (tag == TAG_CRASHLOOP or fail) and policy in ("Always", "OnFailure"):
             count, last_exit, backoff, next_restart = crash_schedule(t_run, now, opts)
             wake.append(next_restart)
             cs["imageID"] = image_id(image)
@@ -247,7 +247,7 @@ def pod_status(
             cs["imageID"] = image_id(image)
             cs["containerID"] = _container_id(pod, cname, 0)
             if policy in ("Never", "OnFailure") and now >= end_time:
-                code = 1 if fail else 0
+                code = 1 if (fail or tag == TAG_CRASHLOOP) else 0
                 cs["state"] = {
                     "terminated": {
                         "exitCode": code,
@@ -257,9 +257,10 @@ def pod_status(
                         "containerID": cs["containerID"],
                     }
                 }
-                terminal = "Failed" if code else (terminal or "Succeeded")
                 if code:
                     terminal = "Failed"
+                elif terminal is None:
+                    terminal = "Succeeded"
             else:
                 cs["state"] = {"running": {"startedAt": m.rfc3339(t_run)}}
                 cs["ready"] = True

@@ -188,20 +188,14 @@ class Simulator:
         stable = 0
         while time.monotonic() < deadline:
             due = self.timers.next_due()
-            rdue = self.retry_timers.next_due()
-            now = self.clock.now()
-            quiet = self.queue.idle() and (due is None or due > now + horizon)
-            quiet = quiet and (
-                rdue is None or rdue > time.time() + max(horizon, 0.5) or self._only_resync_pending()
-            )
+            quiet = self.queue.idle() and (due is None or due > self.clock.now() + horizon)
+            with self._lock:
+                quiet = quiet and not self._retries  # no failed key waiting for its retry
             stable = stable + 1 if quiet else 0
             if stable >= 3:
                 return True
             time.sleep(0.01)
         return False
-
-    def _only_resync_pending(self) -> bool:
-        return self.retry_timers.pending() <= 1 and not self._retries
 
     def stats(self) -> dict[str, Any]:
         """Counters: writes by verb and resource, syncs, errors, cache size, queue length."""
