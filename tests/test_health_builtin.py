@@ -337,7 +337,7 @@ def test_apiservice_statuses():
 
 def test_application_health_is_the_child_apps_own():
     app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "child"}}
-    assert h(app) == ("Progressing", "")
+    assert h(app) == ("Progressing", "Waiting for application to be reconciled")
     assert h(with_(app, status={"health": {"status": "Degraded", "message": "boom"}})) == ("Degraded", "boom")
     assert h(with_(app, status={"health": {"status": "Healthy"}})) == ("Healthy", "")
 

@@ -88,10 +88,10 @@ def apiservice_health(obj: dict) -> dict:
 
 def application_health(obj: dict) -> dict:
     """A child Application's own ``status.health`` (what Argo CD's documented app-of-apps check returns)."""
-    health = (obj.get("status") or _EMPTY).get("health")
-    if not health:
-        return {"status": "Progressing", "message": ""}
-    return {"status": health.get("status") or "Progressing", "message": health.get("message") or ""}
+    health = (obj.get("status") or _EMPTY).get("health") or _EMPTY
+    if not health.get("status"):
+        return {"status": "Progressing", "message": "Waiting for application to be reconciled"}
+    return {"status": health["status"], "message": health.get("message") or ""}
 
 
 _WORKFLOW = {

@@ -1,13 +1,17 @@
--- Switch automated sync off (drop spec.syncPolicy.automated) or on (an empty automated policy).
+-- Switch automated sync off or on. Turning it off keeps the policy (prune, selfHeal...) and sets
+-- automated.enabled = false; turning it on sets enabled = true, creating the policy if needed.
+if obj.spec == nil then
+  obj.spec = {}
+end
 if obj.spec.syncPolicy == nil then
   obj.spec.syncPolicy = {}
 end
 local automated = obj.spec.syncPolicy.automated
-if automated ~= nil and automated.enabled ~= false then
-  obj.spec.syncPolicy.automated = nil
-elseif automated ~= nil then
+if automated == nil then
+  obj.spec.syncPolicy.automated = { enabled = true }
+elseif automated.enabled == false then
   automated.enabled = true
 else
-  obj.spec.syncPolicy.automated = {}
+  automated.enabled = false
 end
 return obj
