@@ -197,3 +197,47 @@ def test_project_restrictions(kube, controller, control_ns, app_repo, kube_names
     kube.apply(other)
     status = wait_for(lambda: (s := app_status(kube, control_ns, "wrong-repo")).get("conditions") and s)
     assert "is not permitted in project 'team'" in status["conditions"][0]["message"]
+
+
+def test_core_view_compares_without_a_running_controller(
+    kube, control_ns, app_repo, kube_namespace, tmp_path
+):
+    """The CLI's core mode: the same comparison from GETs, settings read from the namespace."""
+    from kedge.controller.inspect import CoreView
+    from kedge.repo.config import RepoServerConfig
+    from kedge.repo.server import RepoServer
+
+    app_repo.commit({"guestbook/svc.yaml": yaml.safe_dump(SERVICE)}, "svc")
+    kube.apply(application("inspect", control_ns, app_repo.url, kube_namespace))
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "argocd-cm", "namespace": control_ns},
+            "data": {
+                "resource.customizations.ignoreDifferences._Service": "jsonPointers:\n- /spec/selector\n"
+            },
+        }
+    )
+    view = CoreView(
+        kube, control_ns, repo=RepoServer(RepoServerConfig(cache_dir=tmp_path / "c", exec_timeout=30))
+    )
+    _, result = view.compare("inspect")
+    assert [(r.key.kind, r.status, r.health["status"]) for r in result.resources] == [
+        ("Service", "OutOfSync", "Missing")
+    ]
+
+    live = tracked(SERVICE, "inspect", kube_namespace)
+    live["spec"]["selector"] = {"app": "something-else"}  # ignored by argocd-cm
+    kube.apply(live)
+    _, result = view.compare("inspect")
+    assert [(r.key.kind, r.status) for r in result.resources] == [("Service", "Synced")]
+
+    local = tmp_path / "local"
+    local.mkdir()
+    changed = copy.deepcopy(SERVICE)
+    changed["spec"]["ports"][0]["port"] = 8080
+    (local / "svc.yaml").write_text(yaml.safe_dump(changed))
+    _, result = view.compare("inspect", local=str(local))
+    diff = result.resources[0].diff
+    assert result.resources[0].status == "OutOfSync" and "+  - port: 8080" in diff.unified()
