@@ -117,9 +117,13 @@ def model_schema(name: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     cls = getattr(_models(), name)
     todo: list[str] = []
     props = {}
+    described = getattr(cls, "model_fields", {})
     for attr, typ in cls.openapi_types.items():
         field = cls.attribute_map[attr]
         props[field] = _type_schema(typ, name, field, todo)
+        desc = getattr(described.get(attr), "description", None)
+        if desc:
+            props[field]["description"] = desc
     schema: dict[str, Any] = {"type": "object", "properties": props}
     doc = (cls.__doc__ or "").strip().splitlines()
     if doc and not doc[0].startswith("NOTE"):
@@ -300,14 +304,20 @@ class OpenAPICache:
         return self._docs[path]
 
     def index(self) -> bytes:
+        """The /openapi/v3 index. Hashes identify a group-version's served resources (and CRD
+        schemas), so they change whenever its document does, without building every document."""
         self._check()
         paths = {}
-        for group, versions in self.registry.groups().items():
-            for v in versions:
-                p = gv_path(group, v)
-                d = self.doc(p)
-                if d is not None:
-                    paths[p] = {"serverRelativeURL": f"/openapi/v3/{p}?hash={d[1]}"}
+        by_gv: dict[str, list[ResourceInfo]] = {}
+        for info in self.registry.all():
+            by_gv.setdefault(gv_path(info.group, info.version), []).append(info)
+        for p, infos in by_gv.items():
+            sig = orjson.dumps(
+                sorted([i.key, i.crd or "", i.schema or {}, list(i.subresources)] for i in infos),
+                option=orjson.OPT_SORT_KEYS,
+            )
+            digest = hashlib.sha512(sig).hexdigest()[:32].upper()
+            paths[p] = {"serverRelativeURL": f"/openapi/v3/{p}?hash={digest}"}
         return orjson.dumps({"paths": paths})
 
     def schema_for(self, info: ResourceInfo) -> tuple[dict[str, Any], dict[str, Any]] | None:
