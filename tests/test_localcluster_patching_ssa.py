@@ -567,3 +567,20 @@ def test_csa_upgrade_keeps_maps_the_new_apply_still_sets():
     assert out["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
     assert "annotations" not in out["metadata"], "the dropped annotation is pruned, the emptied map too"
     assert fields(out, "kubectl")["f:metadata"] == {"f:labels": {"f:app": {}}}
+
+
+def test_null_in_apply_config_clears_the_field():
+    body = deploy()
+    body["spec"]["paused"] = None
+    created = server_side_apply(None, body, "kubectl", False, DEPLOY, T0)
+    assert "paused" not in created["spec"]
+    live = server_side_apply(None, deploy(replicas=3), "kubectl", False, DEPLOY, T0)
+    out = server_side_apply(
+        live,
+        deploy(replicas=None) | {"spec": {**deploy()["spec"], "replicas": None}},
+        "kubectl",
+        False,
+        DEPLOY,
+        T1,
+    )
+    assert "replicas" not in out["spec"]

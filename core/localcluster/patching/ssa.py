@@ -25,7 +25,7 @@ from kedge.localcluster.patching import fieldsets as fs
 from kedge.localcluster.patching.errors import PatchError, bad_request
 from kedge.localcluster.patching.typed import (
     TypedError,
-    _clean,
+    clean_copy,
     compare,
     fast_copy,
     merge_into,
@@ -57,7 +57,17 @@ BEFORE_FIRST_APPLY = "before-first-apply"
 
 
 class _Entry:
-    __slots__ = ("manager", "operation", "api_version", "time", "subresource", "fields", "raw", "dirty")
+    __slots__ = (
+        "manager",
+        "operation",
+        "api_version",
+        "time",
+        "subresource",
+        "fields",
+        "raw",
+        "dirty",
+        "sorted_fields",
+    )
 
     def __init__(
         self,
@@ -68,6 +78,7 @@ class _Entry:
         subresource: str,
         fields: fs.FieldSet,
         raw: dict[str, Any] | None = None,
+        sorted_fields: bool = False,
     ) -> None:
         self.manager = manager
         self.operation = operation
@@ -77,6 +88,7 @@ class _Entry:
         self.fields = fields
         self.raw = raw
         self.dirty = raw is None
+        self.sorted_fields = sorted_fields
 
     def key(self) -> tuple[str, str, str, str]:
         av = "" if self.operation == "Apply" else self.api_version
@@ -86,6 +98,7 @@ class _Entry:
         if fields is not self.fields:
             self.fields = fields
             self.dirty = True
+            self.sorted_fields = False
 
     def encode(self) -> dict[str, Any]:
         if not self.dirty and self.raw is not None:
@@ -98,7 +111,7 @@ class _Entry:
         if self.time:
             out["time"] = self.time
         out["fieldsType"] = "FieldsV1"
-        out["fieldsV1"] = fs.sort(self.fields)
+        out["fieldsV1"] = self.fields if self.sorted_fields else fs.sort(self.fields)
         if self.subresource:
             out["subresource"] = self.subresource
         return out
@@ -284,14 +297,14 @@ def server_side_apply(
     status_sub = _status_sub(gvk, schema, status_subresource)
     api_version = str(applied.get("apiVersion") or _group_version(gvk))
     config = _restrict_config(applied, subresource, status_sub)
-    try:
-        new_set = _owned_scope(to_field_set(config, t), subresource, status_sub)
-    except TypedError as err:
-        raise_typed(err, gvk, "patch")
 
     if live is None:
-        own = _Entry(manager, "Apply", api_version, now, subresource, new_set)
-        merged = _clean(config)
+        try:
+            new_set = _owned_scope(to_field_set(config, t), subresource, status_sub)
+        except TypedError as err:
+            raise_typed(err, gvk, "patch")
+        own = _Entry(manager, "Apply", api_version, now, subresource, new_set, sorted_fields=True)
+        merged = clean_copy(config)
         meta_out = merged.setdefault("metadata", {})
         if own.fields:
             meta_out["managedFields"] = [own.encode()]
@@ -308,7 +321,10 @@ def server_side_apply(
 
     added: fs.FieldSet = {}
     modified: fs.FieldSet = {}
-    merge_into(merged, config, t, added, modified)
+    try:
+        new_set = _owned_scope(merge_into(merged, config, t, added, modified), subresource, status_sub)
+    except TypedError as err:
+        raise_typed(err, gvk, "patch")
 
     key = (manager, "Apply", "", subresource)
     own: _Entry | None = None
@@ -348,7 +364,7 @@ def server_side_apply(
 
     object_changed = bool(changed or removed)
     if own is None:
-        own = _Entry(manager, "Apply", api_version, now, subresource, new_set)
+        own = _Entry(manager, "Apply", api_version, now, subresource, new_set, sorted_fields=True)
     else:
         if own.api_version != api_version:
             own.api_version = api_version
@@ -358,6 +374,7 @@ def server_side_apply(
             own.dirty = True
         if new_set != own.fields:
             own.set_fields(new_set)
+            own.sorted_fields = True
     others.append(own)
 
     meta_out = merged.get("metadata")

@@ -136,65 +136,82 @@ def _is_granular_list(t: TypeNode) -> bool:
 def to_field_set(value: dict[str, Any], t: TypeNode) -> FieldSet:
     """The fields an applied configuration sets (``ToFieldSet``): leaves, atomic lists/maps as
     one field, associative/set list items with their ``.`` marker, untyped map keys as members.
-    Raises TypedError for values that do not fit the schema."""
+    Children come out in sorted order. Raises TypedError for values that do not fit the schema."""
     out: FieldSet = {}
     fields = t.fields if t.kind == STRUCT else None
-    for key, v in value.items():
+    for key in sorted(value):
+        v = value[key]
         ct = fields.get(key) if fields is not None else None
         declared = ct is not None
         if ct is None:
             ct = t.child(key)
         pe = "f:" + key
-        if type(v) is dict or type(v) is list:
-            try:
-                child = _tfs_value(v, ct)
-            except TypedError as err:
-                raise err.within(pe) from None
-        elif v is not None and (ct.kind == LIST or ct.kind == STRUCT or ct.kind == MAP):
-            expected = "list" if ct.kind == LIST else "map"
-            raise TypedError(f"expected {expected}, got {type(v).__name__} {json.dumps(v)}").within(pe)
-        else:
-            out[pe] = {}
-            continue
-        if child is _LEAF:
-            out[pe] = {}
-        elif not child:
-            if not declared:
-                out[pe] = {}
-        else:
-            out[pe] = child if declared else {".": {}, **child}
+        try:
+            child = _tfs_value(v, ct)
+        except TypedError as err:
+            raise err.within(pe) from None
+        _attach(out, pe, child, declared)
     return out
 
 
-def _tfs_value(v: Any, t: TypeNode) -> FieldSet:
-    """_LEAF for a member leaf, a dict of children (maybe empty) otherwise (``v`` is a dict or
-    a list)."""
+def _attach(out: FieldSet, pe: str, child: FieldSet | None, declared: bool) -> None:
+    if child is _LEAF:
+        out[pe] = {}
+    elif not child:
+        if not declared:
+            out[pe] = {}
+    else:
+        out[pe] = child if declared else {".": {}, **child}
+
+
+def _check_shape(v: Any, t: TypeNode) -> None:
     kind = t.kind
-    if type(v) is dict:
+    tv = type(v)
+    if tv is dict:
         if kind == LIST:
             raise TypedError("expected list, got map")
+    elif tv is list:
+        if kind == STRUCT or kind == MAP:
+            raise TypedError("expected map, got list")
+    elif v is not None and (kind == LIST or kind == STRUCT or kind == MAP):
+        expected = "list" if kind == LIST else "map"
+        raise TypedError(f"expected {expected}, got {tv.__name__} {json.dumps(v)}")
+
+
+def _tfs_value(v: Any, t: TypeNode) -> FieldSet | None:
+    """_LEAF for a member leaf, a dict of children (maybe empty) or None for nothing."""
+    _check_shape(v, t)
+    kind = t.kind
+    tv = type(v)
+    if tv is dict:
         if kind == SCALAR or t.atomic:
             return _LEAF
         return to_field_set(v, t)
-    if kind == STRUCT or kind == MAP:
-        raise TypedError("expected map, got list")
-    if kind != LIST or t.list_type == "atomic":
-        return _LEAF
-    order, items = _index_items(t, v, True)
-    elem = t.elem
-    container = elem is not None and elem.kind in (STRUCT, MAP, UNTYPED)
-    out: FieldSet = {}
-    for pe in order:
-        item = items[pe]
-        if container and type(item) is dict:
-            try:
-                sub = to_field_set(item, elem)  # type: ignore[arg-type]
-            except TypedError as err:
-                raise err.within(pe) from None
-            out[pe] = {".": {}, **sub} if sub else {}
-        else:
-            out[pe] = {}
-    return out
+    if tv is list:
+        if kind != LIST or t.list_type == "atomic":
+            return _LEAF
+        order, items = _index_items(t, v, True)
+        elem = t.elem
+        container = elem is not None and elem.kind in (STRUCT, MAP, UNTYPED)
+        out: FieldSet = {}
+        for pe in sorted(order):
+            item = items[pe]
+            if container and type(item) is dict:
+                try:
+                    sub = to_field_set(item, elem)  # type: ignore[arg-type]
+                except TypedError as err:
+                    raise err.within(pe) from None
+                out[pe] = {".": {}, **sub} if sub else {}
+            else:
+                out[pe] = {}
+        return out
+    if (
+        v is None
+        and (kind == STRUCT or kind == MAP or (kind == LIST and t.list_type != "atomic"))
+        and not t.atomic
+    ):
+        return None
+    return _LEAF
 
 
 # --- merge (apply) -----------------------------------------------------------------------
@@ -202,52 +219,78 @@ def _tfs_value(v: Any, t: TypeNode) -> FieldSet:
 
 def merge_into(
     target: dict[str, Any], config: dict[str, Any], t: TypeNode, added: FieldSet, modified: FieldSet
-) -> None:
+) -> FieldSet:
     """Merge applied ``config`` into ``target`` in place (``target`` must be the caller's own
-    copy): config wins on leaves, granular maps/structs and associative/set lists merge. The paths
-    that appear are recorded in ``added``, those whose value changes in ``modified`` (the
+    copy): config wins on leaves, granular maps/structs and associative/set lists merge.
+
+    Records the paths that appear in ``added`` and those whose value changes in ``modified`` (the
     comparison structured-merge-diff makes between the live and the merged object, restricted
-    to what the configuration touches)."""
+    to what the configuration touches), and returns the configuration's field set (as
+    :func:`to_field_set`, in one walk). Raises TypedError for a mis-shaped configuration."""
+    out: FieldSet = {}
     fields = t.fields if t.kind == STRUCT else None
-    for key, cv in config.items():
+    for key in sorted(config):
+        cv = config[key]
         pe = "f:" + key
-        if cv is None:
-            if key in target:
-                del target[key]
-                modified[pe] = {}
-            continue
         ct = fields.get(key) if fields is not None else None
+        declared = ct is not None
         if ct is None:
             ct = t.child(key)
         lv = target.get(key, _MISSING)
-        if lv is _MISSING:
+        tcv = type(cv)
+        try:
+            if lv is not _MISSING:
+                if (
+                    tcv is dict
+                    and type(lv) is dict
+                    and not ct.atomic
+                    and ct.kind != LIST
+                    and ct.kind != SCALAR
+                ):
+                    a: FieldSet = {}
+                    m: FieldSet = {}
+                    sub = merge_into(lv, cv, ct, a, m)
+                    if a:
+                        added[pe] = a
+                    if m:
+                        modified[pe] = m
+                    _attach(out, pe, sub, declared)
+                    continue
+                if tcv is list and type(lv) is list and lv and ct.kind == LIST and ct.list_type != "atomic":
+                    a, m = {}, {}
+                    target[key], sub = _merge_list_into(lv, cv, ct, a, m)
+                    if a:
+                        added[pe] = a
+                    if m:
+                        modified[pe] = m
+                    _attach(out, pe, sub, declared)
+                    continue
+            child = _tfs_value(cv, ct)
+        except TypedError as err:
+            raise err.within(pe) from None
+        _attach(out, pe, child, declared)
+        if cv is None:
+            if lv is not _MISSING:
+                del target[key]
+                modified[pe] = {}
+        elif lv is _MISSING:
             value = target[key] = _clean(cv)
-            sub: FieldSet = {}
+            sub = {}
             _all(value, ct, sub)
             added[pe] = {".": {}, **sub} if sub and _is_container(value, ct) else sub
-            continue
-        if type(cv) is dict:
-            if type(lv) is dict and not ct.atomic and ct.kind != LIST and ct.kind != SCALAR:
-                a: FieldSet = {}
-                m: FieldSet = {}
-                merge_into(lv, cv, ct, a, m)
-                if a:
-                    added[pe] = a
-                if m:
-                    modified[pe] = m
-                continue
-        elif type(cv) is list:
-            if type(lv) is list and lv and ct.kind == LIST and ct.list_type != "atomic":
-                a, m = {}, {}
-                target[key] = _merge_list_into(lv, cv, ct, a, m)
-                if a:
-                    added[pe] = a
-                if m:
-                    modified[pe] = m
-                continue
-        if lv != cv or type(lv) is not type(cv):
+        elif lv != cv or type(lv) is not tcv:
             target[key] = _clean(cv)
             modified[pe] = {}
+    return out
+
+
+def clean_copy(value: Any) -> Any:
+    """Copy of an applied configuration with null map entries dropped (fast when it has none)."""
+    try:
+        data = _orjson.dumps(value)
+    except (NameError, TypeError, _orjson.JSONEncodeError):
+        return _clean(value)
+    return _clean(value) if b"null" in data else _orjson.loads(data)
 
 
 def _clean(value: Any) -> Any:
@@ -261,12 +304,15 @@ def _clean(value: Any) -> Any:
 
 def _merge_list_into(
     live: list[Any], config: list[Any], t: TypeNode, added: FieldSet, modified: FieldSet
-) -> list[Any]:
+) -> tuple[list[Any], FieldSet]:
     """Associative/set list merge: items matched by key, live-only items kept in place, shared
-    and new items in the configuration's order."""
+    and new items in the configuration's order. Returns the merged list and the configuration's
+    field set for the list."""
     lorder, lmap = _index_items(t, live, False)
-    rorder, rmap = _index_items(t, config, False)
+    rorder, rmap = _index_items(t, config, True)
     elem = t.elem or _UNTYPED()
+    container = elem.kind in (STRUCT, MAP, UNTYPED)
+    fset: FieldSet = {}
     shared = [pe for pe in rorder if pe in lmap]
     si = 0
     next_shared = shared[0] if shared else None
@@ -278,25 +324,31 @@ def _merge_list_into(
     def take(pe: str) -> None:
         lv = lmap.get(pe, _MISSING)
         cv = rmap[pe]
-        if lv is _MISSING:
-            value = _clean(cv)
-            sub: FieldSet = {}
-            _all(value, elem, sub)
-            added[pe] = {".": {}, **sub} if sub else {}
-            out.append(value)
-        elif type(lv) is dict and type(cv) is dict and elem.kind not in (LIST, SCALAR) and not elem.atomic:
-            a: FieldSet = {}
-            m: FieldSet = {}
-            merge_into(lv, cv, elem, a, m)
-            if a:
-                added[pe] = a
-            if m:
-                modified[pe] = m
-            out.append(lv)
-        else:
-            if lv != cv:
-                modified[pe] = {}
-            out.append(_clean(cv))
+        try:
+            if type(cv) is dict and type(lv) is dict and container and not elem.atomic:
+                a: FieldSet = {}
+                m: FieldSet = {}
+                sub = merge_into(lv, cv, elem, a, m)
+                if a:
+                    added[pe] = a
+                if m:
+                    modified[pe] = m
+                out.append(lv)
+            else:
+                sub = to_field_set(cv, elem) if container and type(cv) is dict else {}
+                if lv is _MISSING:
+                    value = _clean(cv)
+                    gone: FieldSet = {}
+                    _all(value, elem, gone)
+                    added[pe] = {".": {}, **gone} if gone else {}
+                    out.append(value)
+                else:
+                    if lv != cv:
+                        modified[pe] = {}
+                    out.append(_clean(cv))
+        except TypedError as err:
+            raise err.within(pe) from None
+        fset[pe] = {".": {}, **sub} if sub else {}
 
     while li < nl or ri < nr:
         if li < nl and ri < nr:
@@ -329,7 +381,7 @@ def _merge_list_into(
             if next_shared is not None and next_shared == pe:
                 si += 1
                 next_shared = shared[si] if si < len(shared) else None
-    return out
+    return out, {pe: fset[pe] for pe in sorted(fset)}
 
 
 def _UNTYPED() -> TypeNode:
