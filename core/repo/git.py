@@ -127,6 +127,7 @@ class GitRepos:
         (self.base / "checkouts").mkdir(parents=True, exist_ok=True)
         self._refs: dict[str, Refs] = {}
         self._refs_lock = threading.Lock()
+        self._refs_locks: dict[str, threading.Lock] = {}
         self._meta: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._meta_lock = threading.Lock()
         self._evict_lock = threading.Lock()
@@ -150,20 +151,49 @@ class GitRepos:
                 cached = self._refs.get(key)
             if cached is not None and time.monotonic() - cached.fetched_at < ttl:
                 return cached
-        with git_env(creds, self.base, self.config.exec_timeout) as genv:
-            out = run_git(
-                ["ls-remote", "--symref", url],
-                cwd=None,
-                genv=genv,
-                timeout=self.config.exec_timeout,
-                repo_url=url,
-                what="listing refs (git ls-remote)",
-            )
-        self.stats["ls_remote"] += 1
-        refs = parse_ls_remote(out)
+        with self._refs_key_lock(key):
+            if not refresh:  # another thread may have listed the refs while we waited
+                with self._refs_lock:
+                    cached = self._refs.get(key)
+                if cached is not None and time.monotonic() - cached.fetched_at < ttl:
+                    return cached
+            out = self._ls_remote_with_retry(url, creds)
+            self.stats["ls_remote"] += 1
+            refs = parse_ls_remote(out)
+            with self._refs_lock:
+                self._refs[key] = refs
+            return refs
+
+    def _refs_key_lock(self, key: str) -> threading.Lock:
         with self._refs_lock:
-            self._refs[key] = refs
-        return refs
+            lock = self._refs_locks.get(key)
+            if lock is None:
+                lock = self._refs_locks[key] = threading.Lock()
+            return lock
+
+    def _ls_remote_with_retry(self, url: str, creds: RepoCredentials | None) -> str:
+        """``git ls-remote``, retried twice (0.2 s, 0.6 s) on transient network errors only."""
+        from kedge.repo.errors import RepoUnreachableError
+
+        for attempt in range(3):
+            try:
+                with git_env(creds, self.base, self.config.exec_timeout) as genv:
+                    return run_git(
+                        ["ls-remote", "--symref", url],
+                        cwd=None,
+                        genv=genv,
+                        timeout=self.config.exec_timeout,
+                        repo_url=url,
+                        what="listing refs (git ls-remote)",
+                    )
+            except RepoUnreachableError as exc:
+                transient = any(
+                    m in str(exc).lower() for m in ("reset", "early eof", "unexpected disconnect")
+                )
+                if not transient or attempt == 2:
+                    raise
+                time.sleep(0.2 * (3**attempt))
+        raise AssertionError("unreachable")
 
     def list_refs(self, url: str, creds: RepoCredentials | None, *, refresh: bool = False) -> dict:
         refs = self.ls_remote(url, creds, refresh=refresh)
@@ -485,7 +515,11 @@ class GitRepos:
 
     # -- history ------------------------------------------------------------------------------
     def changed_files(self, url: str, old: str, new: str, creds: RepoCredentials | None) -> list[str]:
-        """Paths (relative to the repository root) that differ between two commits."""
+        """Paths (relative to the repository root) that differ between two commits (cached)."""
+        key = (url_key(url), f"diff:{old}:{new}")
+        with self._meta_lock:
+            if key in self._meta:
+                return list(self._meta[key]["files"])
         mirror = self.ensure_commit(url, old, creds)
         self.ensure_commit(url, new, creds)
         with git_env(creds, self.base, self.config.exec_timeout) as genv:
@@ -498,7 +532,12 @@ class GitRepos:
                 what="comparing revisions",
                 revision=new,
             )
-        return [p for p in out.split("\0") if p]
+        files = [p for p in out.split("\0") if p]
+        with self._meta_lock:
+            self._meta[key] = {"files": files}
+            while len(self._meta) > 4096:
+                self._meta.popitem(last=False)
+        return files
 
     def metadata(self, url: str, sha: str, creds: RepoCredentials | None) -> dict:
         """Author, date (RFC 3339), message and tags of a commit (cached)."""

@@ -21,6 +21,7 @@ import os
 import shlex
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,15 +77,24 @@ _NOT_FOUND_MARKERS = (
 )
 
 
+_askpass_ready: set[str] = set()
+_askpass_lock = threading.Lock()
+
+
 def askpass_script(base: Path) -> Path:
-    """The askpass helper in ``base`` (written once, mode 0700)."""
+    """The askpass helper in ``base`` (written once, mode 0700; safe across threads and processes)."""
     path = base / "askpass.sh"
-    if not path.exists() or path.read_text() != _ASKPASS:
-        base.mkdir(parents=True, exist_ok=True)
-        tmp = base / f".askpass.{os.getpid()}.tmp"
-        tmp.write_text(_ASKPASS)
-        tmp.chmod(0o700)
-        os.replace(tmp, path)
+    key = str(path)
+    if key in _askpass_ready:
+        return path
+    with _askpass_lock:
+        if not path.exists() or path.read_text() != _ASKPASS:
+            base.mkdir(parents=True, exist_ok=True)
+            tmp = base / f".askpass.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_text(_ASKPASS)
+            tmp.chmod(0o700)
+            os.replace(tmp, path)
+        _askpass_ready.add(key)
     return path
 
 

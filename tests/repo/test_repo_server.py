@@ -55,8 +55,7 @@ def test_single_flight_renders_once(work_repo, git_daemon, server):
     r = work_repo()
     r.commit({"app/a.yaml": cm("a")})
     url = git_daemon.url(r.name)
-    server.generate_manifests(app(url, path="."))  # warm the ls-remote cache and mirror
-    start = server.stats["renders"]
+    start = server.stats["renders"]  # cold: ls-remote, fetch and checkout also happen once
     results, errors = [], []
     barrier = threading.Barrier(16)
 
@@ -74,6 +73,10 @@ def test_single_flight_renders_once(work_repo, git_daemon, server):
         t.join()
     assert not errors and len(results) == 16
     assert server.stats["renders"] - start == 1
+    from kedge.repo import git as gitmod
+
+    repos = gitmod.shared(server.config)
+    assert repos.stats["ls_remote"] == 1 and repos.stats["checkout"] == 1
 
 
 def test_render_errors_not_cached_and_name_the_file(work_repo, git_daemon, server):
