@@ -44,6 +44,7 @@ class AppState:
     commit: dict[str, Any] | None = None
     reconciled: float = 0.0
     duration: float = 0.0
+    cpu: float = 0.0  # CPU seconds of the last reconcile (this thread only)
     error: str | None = None
 
 
@@ -196,6 +197,7 @@ class AppController:
         if app is None:
             return None
         started = time.monotonic()
+        cpu_started = time.thread_time()
         self.stats["reconciles"] += 1
         meta = app.get("metadata") or {}
         spec = app.get("spec") or {}
@@ -271,6 +273,7 @@ class AppController:
             self._clear_refresh(name)
         state.reconciled = time.time()
         state.duration = time.monotonic() - started
+        state.cpu = time.thread_time() - cpu_started
         self._next_resync[name] = time.monotonic() + self.resync
         return state
 
