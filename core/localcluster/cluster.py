@@ -176,6 +176,11 @@ class LocalCluster:
                 loop.run_until_complete(serve())
             finally:
                 started.set()
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="localcluster-http", daemon=True)
@@ -198,8 +203,11 @@ class LocalCluster:
                 log.exception("simulator stop failed")
             self.simulator = None
         if self._server is not None:
+            self.app.end_watches()
+            deadline = time.monotonic() + 2
+            while self.app.watches and time.monotonic() < deadline:
+                time.sleep(0.01)
             self._server.should_exit = True
-            self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

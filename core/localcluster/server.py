@@ -73,7 +73,7 @@ def status_body(code: int, reason: str, message: str, details: dict[str, Any] | 
 
 
 class Request:
-    __slots__ = ("method", "path", "query", "headers", "body")
+    __slots__ = ("method", "path", "query", "headers", "body", "streaming")
 
     def __init__(self, scope: dict[str, Any]) -> None:
         self.method: str = scope["method"]
@@ -84,6 +84,7 @@ class Request:
         )
         self.headers: dict[str, str] = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         self.body = b""
+        self.streaming = False
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in ("1", "true")
@@ -100,6 +101,8 @@ class APIServer:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread: int | None = None
         self.watches = 0
+        self._watch_queues: set[asyncio.Queue[Any]] = set()
+        self.closing = False
 
     # ------------------------------------------------------------------ ASGI entry
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -124,6 +127,8 @@ class APIServer:
             if req.method in ("POST", "PUT", "PATCH", "DELETE"):
                 req.body = await self._read_body(receive, req)
             result = await self._route(req, receive, send, warnings)
+            if req.streaming:
+                return
             if result is None:
                 return  # streamed
             code, body, ctype = result
@@ -134,6 +139,9 @@ class APIServer:
                 "application/json",
             )
         except Exception as e:  # never a traceback to the client; 500 only for our own bugs
+            if req.streaming:
+                log.debug("watch stream %s ended: %r", req.path, e)
+                return
             log.exception("internal error on %s %s", req.method, req.path)
             code, body, ctype = (
                 500,
@@ -148,6 +156,19 @@ class APIServer:
         headers.extend((b"warning", f'299 - "{w}"'.encode()) for w in warnings[:20])
         await send({"type": "http.response.start", "status": code, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    def end_watches(self) -> None:
+        """End every open watch stream cleanly (clients see the stream end and re-watch); called
+        from any thread before shutdown."""
+        self.closing = True
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        for q in list(self._watch_queues):
+            try:
+                loop.call_soon_threadsafe(q.put_nowait, None)
+            except RuntimeError:  # loop closed meanwhile
+                return
 
     def _authorized(self, req: Request) -> bool:
         if req.path in PUBLIC_PATHS or req.path.startswith(("/healthz/", "/livez/", "/readyz/")):
@@ -878,7 +899,7 @@ class APIServer:
         return 200, head + b",".join(raws) + b"]}", "application/json"
 
     # ------------------------------------------------------------------ watch
-    async def _watch(self, req: Request, info: ResourceInfo, ns: str | None, receive: Any, send: Any) -> None:
+    async def _watch(self, req: Request, info: ResourceInfo, ns: str | None, receive: Any, send: Any) -> None:  # noqa: C901
         labels, fields = self._parse_selectors(req, info)
         rv = req.query.get("resourceVersion", "")
         initial = req.query.get("sendInitialEvents", "").lower() == "true"
@@ -916,6 +937,7 @@ class APIServer:
                 loop.call_soon_threadsafe(q.put_nowait, (typ, raw, ev_rv))
 
         ctype = b"application/json;as=Table;v=v1;g=meta.k8s.io" if table else b"application/json"
+        req.streaming = True
         await send(
             {
                 "type": "http.response.start",
@@ -934,6 +956,7 @@ class APIServer:
         if initial:
             sink("BOOKMARK!", b"", start_rv)
         self.watches += 1
+        self._watch_queues.add(q)
         first_table = [True]
 
         def frame(typ: str, raw: bytes, ev_rv: int) -> bytes:
@@ -978,19 +1001,24 @@ class APIServer:
                             sink("BOOKMARK", b"", self.store.resource_version)
                     continue
                 if item is None:
-                    return
+                    break
                 frames = [frame(*item)]
+                ended = False
                 while not q.empty():
                     nxt = q.get_nowait()
                     if nxt is None:
-                        return
+                        ended = True
+                        break
                     frames.append(frame(*nxt))
                 await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
+                if ended:
+                    break
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             return
         finally:
             self.watches -= 1
+            self._watch_queues.discard(q)
             watcher.close()
             disc.cancel()
 
