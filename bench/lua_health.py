@@ -73,6 +73,41 @@ def rate(fn, n: int) -> tuple[float, float]:
     return n / d, d / n * 1e6
 
 
+def memory(ov) -> None:
+    from kedge.health import assess
+    from kedge.lua import runtime
+
+    rt = runtime()
+    print("== memory (fresh process state) ==")
+    assess(DEPLOY, ov)
+    base = rss_mb()
+    lua_base = rt.lua.get_memory_used()
+    print(f"RSS at start of memory test: {base:8.1f} MB")
+    scripts = 10_000
+    for i in range(scripts):
+        rt.compile(HEALTH_LUA + f"\n-- cached {i}\n", "mem")
+    after_scripts = rss_mb()
+    lua_scripts = rt.lua.get_memory_used() - lua_base
+    print(
+        f"RSS with {rt.cached_scripts():,} cached compiled scripts: {after_scripts:8.1f} MB "
+        f"(+{after_scripts - base:.1f} MB; Lua heap +{lua_scripts / 1024 / 1024:.1f} MB, "
+        f"{lua_scripts / 1024 / scripts:.1f} KB/script)"
+    )
+    objs = [copy.deepcopy(DEPLOY) for _ in range(50_000)]
+    for i, o in enumerate(objs):
+        o["metadata"]["name"] = f"app-{i}"
+        assess(o, ov)
+    after_objs = rss_mb()
+    print(
+        f"RSS with 50,000 Deployment objects (each assessed by Lua): {after_objs:8.1f} MB "
+        f"(+{after_objs - after_scripts:.1f} MB, {(after_objs - after_scripts) * 1024 / 50_000:.1f} KB/object)"
+    )
+    print(f"Lua runtime memory in use: {rt.lua.get_memory_used() / 1024 / 1024:.1f} MB")
+    del objs
+    rt.clear_cache()
+    print()
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     n = 20_000 if quick else 100_000
@@ -83,6 +118,7 @@ def main() -> None:
     ov = ResourceOverrides.from_configmap({"resource.customizations.health.apps_Deployment": HEALTH_LUA})
     assert assess(DEPLOY, ov) == {"status": "Healthy", "message": ""}, assess(DEPLOY, ov)
     rt = runtime()
+    memory(ov)
 
     print("== health evaluations per second (one core, realistic Deployment) ==")
     py_rate, py_us = rate(lambda: assess(DEPLOY), n * 5)
@@ -111,7 +147,7 @@ def main() -> None:
     )
     print(f"ratio warm Lua / Python built-in: 1 : {py_rate / lua_rate:.1f}")
 
-    print("\n== two worker threads (one LuaRuntime each) ==")
+    print("\n== two worker threads: one LuaRuntime per thread vs one shared runtime + lock ==")
     per_thread = n // 2
 
     def work():
@@ -126,30 +162,30 @@ def main() -> None:
         for th in ts:
             th.join()
         d = time.perf_counter() - t
-        print(f"{threads} thread(s): {threads * per_thread / d:>10,.0f} Lua assessments/s")
+        print(
+            f"{threads} thread(s), runtime per thread: {threads * per_thread / d:>10,.0f} Lua assessments/s"
+        )
 
-    print("\n== memory ==")
-    rt.clear_cache()
-    base = rss_mb()
-    print(f"RSS at start of memory test: {base:8.1f} MB")
-    scripts = 10_000
-    for i in range(scripts):
-        rt.compile(HEALTH_LUA + f"\n-- cached {i}\n", "mem")
-    after_scripts = rss_mb()
-    print(
-        f"RSS with {rt.cached_scripts():,} cached compiled scripts: {after_scripts:8.1f} MB "
-        f"(+{after_scripts - base:.1f} MB, {(after_scripts - base) * 1024 / scripts:.1f} KB/script)"
-    )
-    objs = [copy.deepcopy(DEPLOY) for _ in range(50_000)]
-    for i, o in enumerate(objs):
-        o["metadata"]["name"] = f"app-{i}"
-        assess(o, ov)
-    after_objs = rss_mb()
-    print(
-        f"RSS with 50,000 Deployment objects (each assessed by Lua): {after_objs:8.1f} MB "
-        f"(+{after_objs - after_scripts:.1f} MB, {(after_objs - after_scripts) * 1024 / 50_000:.1f} KB/object)"
-    )
-    print(f"Lua runtime memory in use: {rt.lua.get_memory_used() / 1024 / 1024:.1f} MB")
+    from kedge.lua.sandbox import Runtime
+
+    shared = Runtime()
+    lock = threading.Lock()
+
+    def work_shared():
+        for _ in range(per_thread):
+            with lock:
+                res = shared.call(HEALTH_LUA, DEPLOY, script_key="shared", resource="bench")
+                _ = (res["status"], res["message"])
+
+    ts = [threading.Thread(target=work_shared) for _ in range(2)]
+    t = time.perf_counter()
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    d = time.perf_counter() - t
+    print(f"2 thread(s), shared runtime + lock: {2 * per_thread / d:>10,.0f} Lua calls/s")
+
     target = "OK" if lua_rate >= 20_000 and py_rate >= 200_000 else "BELOW TARGET"
     print(f"\ntargets (>= 20,000/s warm Lua, >= 200,000/s Python built-in): {target}")
 

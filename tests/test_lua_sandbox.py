@@ -285,3 +285,27 @@ def test_health_scripts_skip_managed_fields_but_actions_keep_them():
 
     [out] = run_action_script("return obj", obj, "keep.lua")
     assert out["resource"]["metadata"]["managedFields"] == [{"manager": "kubectl"}]
+
+
+def test_a_runaway_script_blocks_only_its_own_thread():
+    done = {}
+
+    def runaway():
+        with pytest.raises(LuaTimeoutError):
+            call("while true do end", time_limit=0.6)
+        done["runaway"] = time.monotonic()
+
+    def quick():
+        for _ in range(100):
+            assert run_health_script("return {status = 'Healthy', message = ''}", OBJ)["status"] == "Healthy"
+        done["quick"] = time.monotonic()
+
+    start = time.monotonic()
+    slow = threading.Thread(target=runaway)
+    slow.start()
+    time.sleep(0.05)
+    fast = threading.Thread(target=quick)
+    fast.start()
+    fast.join()
+    slow.join()
+    assert done["quick"] - start < 0.5 < done["runaway"] - start
