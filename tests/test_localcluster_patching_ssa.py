@@ -584,3 +584,18 @@ def test_null_in_apply_config_clears_the_field():
         T1,
     )
     assert "replicas" not in out["spec"]
+
+
+def test_update_managers_are_capped_into_ancient_changes():
+    live = record_update(None, cm({"k0": "v"}), "m00", "Create", CM, "2026-01-01T00:00:00Z")
+    for i in range(1, 12):
+        new = copy.deepcopy(live)
+        new["data"][f"k{i}"] = "v"
+        live = record_update(live, new, f"m{i:02d}", "Update", CM, f"2026-01-01T00:00:{i:02d}Z")
+    names = [e["manager"] for e in live["metadata"]["managedFields"]]
+    assert len(names) == 10 + 1 - 1, names  # 10 Update entries at most
+    assert "ancient-changes" in names and "m00" not in names and "m01" not in names and "m02" not in names
+    ancient = entries(live)["ancient-changes/Update"]
+    assert ancient["fieldsV1"]["f:data"].keys() >= {"f:k0", "f:k1", "f:k2"}
+    assert ancient["time"] == "2026-01-01T00:00:02Z"
+    assert "m11" in names

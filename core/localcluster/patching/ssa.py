@@ -171,7 +171,51 @@ def _bad_entry(i: int, message: str) -> PatchError:
     )
 
 
+#: At most this many ``Update`` entries are kept; older ones merge into ``ancient-changes``.
+MAX_UPDATE_MANAGERS = 10
+ANCIENT_CHANGES = "ancient-changes"
+
+
+def _cap_update_managers(entries: list[_Entry]) -> list[_Entry]:
+    """Bound the number of Update entries as the API server does: the oldest are merged, per
+    apiVersion, into one ``ancient-changes`` entry carrying the newest merged time."""
+    updaters = [e for e in entries if e.operation != "Apply" and e.fields]
+    if len(updaters) <= MAX_UPDATE_MANAGERS:
+        return entries
+    updaters.sort(key=lambda e: (e.time or "", e.manager))
+    dropped: set[int] = set()
+    buckets: dict[str, _Entry] = {}
+    first_seen: dict[str, _Entry] = {}
+    length = len(updaters)
+    for e in updaters:
+        if length <= MAX_UPDATE_MANAGERS:
+            break
+        first = first_seen.get(e.api_version)
+        if first is None:
+            first_seen[e.api_version] = e
+            continue
+        bucket = buckets.get(e.api_version)
+        if bucket is None:
+            existing = next(
+                (x for x in entries if x.key() == (ANCIENT_CHANGES, "Update", e.api_version, "")), None
+            )
+            if existing is None:
+                bucket = _Entry(ANCIENT_CHANGES, "Update", e.api_version, first.time, "", first.fields)
+                entries = [*entries, bucket]
+                dropped.add(id(first))
+            else:
+                bucket = existing
+            buckets[e.api_version] = bucket
+        bucket.set_fields(fs.union(bucket.fields, e.fields))
+        bucket.time = e.time
+        bucket.dirty = True
+        dropped.add(id(e))
+        length -= 1
+    return [e for e in entries if id(e) not in dropped]
+
+
 def _encode(entries: list[_Entry]) -> list[dict[str, Any]]:
+    entries = _cap_update_managers(entries)
     live = [e for e in entries if e.fields]
     live.sort(key=lambda e: (e.operation, e.time or "", e.manager, e.api_version, e.subresource))
     return [e.encode() for e in live]
