@@ -167,16 +167,17 @@ def test_rolling_update_replaces_replicaset(store: Store, sim: Simulator) -> Non
             (store.get("apps/v1/deployments", NS, "roll").get("status") or {}).get("availableReplicas") == 4
         )
     )
+    # maxSurge/maxUnavailable bound the ReplicaSets' replica counts (terminating pods aside)
     seen_total: list[int] = []
-    unsubscribe = store.subscribe(
-        lambda t, r, o: (
-            seen_total.append(
-                sum(1 for p in store.list("/v1/pods", NS) if p["metadata"]["name"].startswith("roll-"))
-            )
-            if r == "/v1/pods"
-            else None
-        )
-    )
+    seen_available: list[int] = []
+
+    def on_change(event: str, resource: str, obj: Obj) -> None:
+        if resource == "apps/v1/replicasets":
+            rss = store.list("apps/v1/replicasets", NS)
+            seen_total.append(sum(r["spec"]["replicas"] for r in rss))
+            seen_available.append(sum((r.get("status") or {}).get("availableReplicas", 0) for r in rss))
+
+    unsubscribe = store.subscribe(on_change)
     d = store.get("apps/v1/deployments", NS, "roll")
     d["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.26"
     store.update("apps/v1/deployments", d)
@@ -209,6 +210,7 @@ def test_rolling_update_replaces_replicaset(store: Store, sim: Simulator) -> Non
     assert images == {"nginx:1.26"}
     # maxSurge 25% of 4 = 1: never more than 5 pods at once
     assert seen_total and max(seen_total) <= 5
+    assert min(seen_available) >= 3
 
 
 def test_recreate_and_revision_history_limit(store: Store, sim: Simulator) -> None:
@@ -878,5 +880,69 @@ def test_cronjob_concurrency_policies(store: Store) -> None:
         assert len(jobs("replace")) == 1
         cj = store.get("batch/v1/cronjobs", NS, "replace")
         assert [a["name"] for a in cj["status"]["active"]] == jobs("replace")
+    finally:
+        sim.stop()
+
+
+def events_for(store: Store, name: str) -> list[Obj]:
+    return [e for e in store.list("/v1/events", NS) if e["involvedObject"]["name"] == name]
+
+
+def test_events_recorded_like_the_real_components(store: Store, sim: Simulator) -> None:
+    store.create("apps/v1/deployments", deployment("ev", replicas=1))
+    pod = wait_for(lambda: (p := pods_of(store, "ev-")) and p[0]["status"].get("phase") == "Running" and p[0])
+    wait_for(lambda: len(events_for(store, pod["metadata"]["name"])) >= 4, what="pod events")
+    (rs,) = store.list("apps/v1/replicasets", NS)
+    (scaled,) = events_for(store, "ev")
+    assert (scaled["reason"], scaled["message"], scaled["source"]["component"]) == (
+        "ScalingReplicaSet",
+        f"Scaled up replica set {rs['metadata']['name']} from 0 to 1",
+        "deployment-controller",
+    )
+    assert (
+        scaled["involvedObject"]["kind"] == "Deployment"
+        and scaled["type"] == "Normal"
+        and scaled["count"] == 1
+    )
+    (created,) = events_for(store, rs["metadata"]["name"])
+    assert (
+        created["reason"] == "SuccessfulCreate"
+        and created["message"] == f"Created pod: {pod['metadata']['name']}"
+    )
+    reasons = [
+        e["reason"]
+        for e in sorted(events_for(store, pod["metadata"]["name"]), key=lambda e: e["metadata"]["name"])
+    ]
+    assert reasons == ["Scheduled", "Pulled", "Created", "Started"]
+    # a crash loop's BackOff events are aggregated into one Event with a growing count
+    store.create("apps/v1/deployments", deployment("evcrash", image="app:crashloop", replicas=1))
+    backoff = wait_for(
+        lambda: next(
+            (
+                e
+                for p in pods_of(store, "evcrash-")
+                for e in events_for(store, p["metadata"]["name"])
+                if e["reason"] == "BackOff" and e["count"] >= 2
+            ),
+            None,
+        ),
+        what="aggregated BackOff event",
+    )
+    assert backoff["type"] == "Warning" and backoff["message"].startswith(
+        "Back-off restarting failed container app in pod "
+    )
+
+
+def test_events_can_be_switched_off(store: Store) -> None:
+    sim = Simulator(store, pod_startup_delay=0, events=False).start()
+    try:
+        store.create("apps/v1/deployments", deployment("silent", replicas=1))
+        wait_for(
+            lambda: (
+                (store.get("apps/v1/deployments", NS, "silent").get("status") or {}).get("availableReplicas")
+                == 1
+            )
+        )
+        assert store.list("/v1/events", NS) == []
     finally:
         sim.stop()

@@ -27,7 +27,7 @@ class SimulatorOptions:
     controller's first pod-failure back-off, doubling up to ``backoff_cap``.
     ``nodes``: how many simulated Nodes (named ``kedge-node-1``...), or their names.
     ``workers``: reconcile worker threads. ``resync_period``: seconds between full resyncs
-    (0: none). ``max_retries``: attempts per key after errors/conflicts before giving up until
+    (0: none). ``events``: record core/v1 Events as the real components do. ``max_retries``: attempts per key after errors/conflicts before giving up until
     the next event. ``clock``: time source (a ManualClock in tests).
     """
 
@@ -39,6 +39,8 @@ class SimulatorOptions:
     node_cpu: str = "4"
     node_memory: str = "16Gi"
     node_max_pods: str = "110"
+    #: record core/v1 Events (ScalingReplicaSet, SuccessfulCreate, Scheduled, Started, BackOff ...)
+    events: bool = True
     workers: int = 2
     resync_period: float = 300.0
     max_retries: int = 8
@@ -78,6 +80,19 @@ class SimContext(Protocol):
     def node_ip(self, node: str) -> str | None: ...
 
     def allocate_pod_ip(self, pod: Obj) -> str: ...
+
+    def event(
+        self,
+        obj: Obj,
+        kind: str,
+        type_: str,
+        reason: str,
+        message: str,
+        component: str,
+        host: str | None = None,
+    ) -> None:
+        """Record a core/v1 Event about ``obj`` (best effort)."""
+        ...
 
     def first_seen(self, pod: Obj, now: float) -> float:
         """When the kubelet first saw this pod (remembered per uid, sub-second)."""

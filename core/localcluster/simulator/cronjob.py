@@ -169,6 +169,14 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         if scheduled is not None:
             try:
                 created = ctx.create(JOBS, job_from_template(cj, scheduled))
+                ctx.event(
+                    cj,
+                    "CronJob",
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created job {m.name_of(created)}",
+                    "cronjob-controller",
+                )
             except AlreadyExistsError:
                 created = ctx.cache.get(JOBS, namespace, job_name(cj, scheduled))
             if created is not None and all(m.uid_of(j) != m.uid_of(created) for j in active):

@@ -93,7 +93,16 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         by_node[node] = keep
     for node in wanted:
         if not by_node.get(node):
-            by_node[node] = [ctx.create(PODS, daemon_pod(ds, node))]
+            created = ctx.create(PODS, daemon_pod(ds, node))
+            by_node[node] = [created]
+            ctx.event(
+                ds,
+                "DaemonSet",
+                "Normal",
+                "SuccessfulCreate",
+                f"Created pod: {m.name_of(created)}",
+                "daemonset-controller",
+            )
 
     strategy = spec.get("updateStrategy") or {}
     if strategy.get("type", "RollingUpdate") == "RollingUpdate":

@@ -629,6 +629,8 @@ def _create_new_rs(
     body = new_replica_set(d, replicas, revision)
     try:
         created = ctx.create(REPLICASETS, body)
+        if replicas > 0:
+            _scaled_event(ctx, d, m.name_of(created), 0, replicas)
         if progress_deadline(d) is not None:
             conds.append(
                 condition(
@@ -675,9 +677,23 @@ def _apply_plan(
                 "spec": {**rs["spec"], "replicas": plan[name]},
                 "metadata": {**rs["metadata"], "annotations": {**m.annotations_of(rs), **ann}},
             }
+            if plan[name] != rs_replicas(rs):
+                _scaled_event(ctx, d, name, rs_replicas(rs), plan[name])
             rs = ctx.update(REPLICASETS, body)
         out.append(rs)
     return out
+
+
+def _scaled_event(ctx: SimContext, d: Obj, rs_name: str, old: int, new: int) -> None:
+    direction = "up" if new > old else "down"
+    ctx.event(
+        d,
+        "Deployment",
+        "Normal",
+        "ScalingReplicaSet",
+        f"Scaled {direction} replica set {rs_name} from {old} to {new}",
+        "deployment-controller",
+    )
 
 
 def _cleanup(ctx: SimContext, d: Obj, old_rss: list[Obj]) -> None:

@@ -193,11 +193,27 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
         node = ctx.pick_node(pod)
         if node:
             pod["spec"]["nodeName"] = node
-        ctx.create(PODS, pod)
+        created = ctx.create(PODS, pod)
+        ctx.event(
+            job, "Job", "Normal", "SuccessfulCreate", f"Created pod: {m.name_of(created)}", "job-controller"
+        )
     current = ctx.cache.get(JOBS, namespace, name) or job
     if (current.get("status") or {}) != plan["status"]:
         body = m.with_status(current, plan["status"])
+        was_finished = is_finished(current)
         current = ctx.update_status(JOBS, body)
+        if was_finished is None and is_finished(current) == "Complete":
+            ctx.event(current, "Job", "Normal", "Completed", "Job completed", "job-controller")
+        elif was_finished is None and is_finished(current) == "Failed":
+            cond = m.get_condition(current["status"], "Failed") or {}
+            ctx.event(
+                current,
+                "Job",
+                "Warning",
+                cond.get("reason", "Failed"),
+                cond.get("message", ""),
+                "job-controller",
+            )
     expiry = ttl_expiry(current)
     if expiry is not None:
         ctx.requeue_at("job", namespace, name, expiry)

@@ -391,6 +391,48 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{mins}m{secs}s" if mins else f"{secs}s"
 
 
+def kubelet_events(pod: Obj, old: Obj, new: Obj) -> list[tuple[str, str, str]]:
+    """The (type, reason, message) Events the kubelet records for a status change."""
+    images = {c.get("name"): c.get("image", "") for c in (pod.get("spec") or {}).get("containers") or []}
+    olds = {cs.get("name"): cs for cs in old.get("containerStatuses") or []}
+    out: list[tuple[str, str, str]] = []
+    for cs in new.get("containerStatuses") or []:
+        name = cs.get("name", "")
+        image = images.get(name, "")
+        prev = olds.get(name) or {}
+        pstate, state = prev.get("state") or {}, cs.get("state") or {}
+        ran_before = "running" in pstate or "terminated" in pstate or prev.get("restartCount")
+        waiting = (state.get("waiting") or {}).get("reason")
+        was_waiting = (pstate.get("waiting") or {}).get("reason")
+        started_now = (
+            "running" in state or "terminated" in state or waiting == "CrashLoopBackOff"
+        ) and not ran_before
+        if started_now:
+            out.append(("Normal", "Pulled", f'Container image "{image}" already present on machine'))
+            out.append(("Normal", "Created", f"Created container: {name}"))
+            out.append(("Normal", "Started", f"Started container {name}"))
+        if waiting == "CrashLoopBackOff" and int(cs.get("restartCount") or 0) > int(
+            prev.get("restartCount") or 0
+        ):
+            out.append(
+                (
+                    "Warning",
+                    "BackOff",
+                    f"Back-off restarting failed container {name} in pod "
+                    f"{m.name_of(pod)}_{m.ns_of(pod)}({m.uid_of(pod)})",
+                )
+            )
+        if waiting == "ErrImagePull" and was_waiting != "ErrImagePull":
+            message = (state.get("waiting") or {}).get("message", "")
+            out.append(("Normal", "Pulling", f'Pulling image "{image}"'))
+            out.append(("Warning", "Failed", f'Failed to pull image "{image}": {message}'))
+            out.append(("Warning", "Failed", "Error: ErrImagePull"))
+        if waiting == "ImagePullBackOff" and was_waiting != "ImagePullBackOff":
+            out.append(("Normal", "BackOff", f'Back-off pulling image "{image}"'))
+            out.append(("Warning", "Failed", "Error: ImagePullBackOff"))
+    return out
+
+
 # -- the controller -------------------------------------------------------------------------
 
 
@@ -426,8 +468,18 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     ):
         pod_ip = ctx.allocate_pod_ip(pod)
     status, wake = pod_status(pod, now, ctx.opts, host_ip, pod_ip, t0)
-    if status != (pod.get("status") or {}):
-        body = m.with_status(pod, status)
-        ctx.update_status(PODS, body, manager=KUBELET)
+    if status != old:
+        ctx.update_status(PODS, m.with_status(pod, status), manager=KUBELET)
+        if not old.get("startTime"):
+            ctx.event(
+                pod,
+                "Pod",
+                "Normal",
+                "Scheduled",
+                f"Successfully assigned {namespace}/{name} to {node}",
+                "default-scheduler",
+            )
+        for type_, reason, message in kubelet_events(pod, old, status):
+            ctx.event(pod, "Pod", type_, reason, message, KUBELET, host=node)
     if wake is not None:
         ctx.requeue_at("pod", namespace, name, wake)

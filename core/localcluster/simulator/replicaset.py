@@ -114,10 +114,27 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
             node = ctx.pick_node(pod)
             if node:
                 pod["spec"]["nodeName"] = node
-            pods.append(ctx.create(PODS, pod))
+            created = ctx.create(PODS, pod)
+            pods.append(created)
+            ctx.event(
+                rs,
+                "ReplicaSet",
+                "Normal",
+                "SuccessfulCreate",
+                f"Created pod: {m.name_of(created)}",
+                "replicaset-controller",
+            )
     elif diff > 0:
         for pod in pods_to_delete(pods, diff):
             ctx.delete(PODS, namespace, m.name_of(pod))
+            ctx.event(
+                rs,
+                "ReplicaSet",
+                "Normal",
+                "SuccessfulDelete",
+                f"Deleted pod: {m.name_of(pod)}",
+                "replicaset-controller",
+            )
             pods = [p for p in pods if m.uid_of(p) != m.uid_of(pod)]
     status = replicaset_status(rs, pods, now)
     current = ctx.cache.get(REPLICASETS, namespace, name) or rs

@@ -33,6 +33,7 @@ from kedge.localcluster.simulator import nodes as nodemod
 from kedge.localcluster.simulator.cache import ObjectCache
 from kedge.localcluster.simulator.clock import SystemClock
 from kedge.localcluster.simulator.context import CONTROLLER_MANAGER, KUBELET, SimulatorOptions
+from kedge.localcluster.simulator.events import EventRecorder
 from kedge.localcluster.simulator.resources import (
     CRONJOBS,
     DAEMONSETS,
@@ -99,6 +100,7 @@ class Simulator:
         self.timers = TimerQueue(self.clock, self._on_timer)
         self.retry_timers = TimerQueue(SystemClock(), self._on_timer)
         self.addresses = nodemod.Addresses(options)
+        self.recorder = EventRecorder(store, enabled=options.events)
         self.writes: Counter[str] = Counter()
         self.syncs = 0
         self.errors = 0
@@ -135,6 +137,7 @@ class Simulator:
             return self
         self._running = True
         self._served = {key for key, av, kind in WATCHED if self.store.resource_for(av, kind) == key}
+        self.recorder.enabled = self.opts.events and self.store.resource_for("v1", "Event") == "/v1/events"
         self._unsubscribe = self.store.subscribe(self._on_event)
         for resource in sorted(self._served):
             for obj in self.store.list(resource):
@@ -201,7 +204,8 @@ class Simulator:
         """Counters: writes by verb and resource, syncs, errors, cache size, queue length."""
         return {
             "writes": dict(self.writes),
-            "total_writes": sum(self.writes.values()),
+            "total_writes": sum(self.writes.values()) + self.recorder.written,
+            "event_writes": self.recorder.written,
             "syncs": self.syncs,
             "errors": self.errors,
             "cached_objects": len(self.cache),
@@ -294,6 +298,18 @@ class Simulator:
 
     def allocate_pod_ip(self, pod: Obj) -> str:
         return self.addresses.pod_ip((pod.get("spec") or {}).get("nodeName") or "")
+
+    def event(
+        self,
+        obj: Obj,
+        kind: str,
+        type_: str,
+        reason: str,
+        message: str,
+        component: str,
+        host: str | None = None,
+    ) -> None:
+        self.recorder.record(obj, kind, type_, reason, message, component, self.clock.now(), host)
 
     def first_seen(self, pod: Obj, now: float) -> float:
         uid = m.uid_of(pod)

@@ -201,6 +201,14 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
             if ctx.cache.get(PVCS, namespace, m.name_of(claim)) is None:
                 try:
                     ctx.create(PVCS, claim)
+                    ctx.event(
+                        sts,
+                        "StatefulSet",
+                        "Normal",
+                        "SuccessfulCreate",
+                        f"create Claim {m.name_of(claim)} Pod {name}-{ordinal} in StatefulSet {name} success",
+                        "statefulset-controller",
+                    )
                 except AlreadyExistsError:
                     pass
         pod = pods.get(ordinal)
@@ -216,6 +224,15 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
                 pods[ordinal] = ctx.create(PODS, body)
             except AlreadyExistsError:
                 break  # the previous incarnation is still going away
+            pod_name = m.name_of(body)
+            ctx.event(
+                sts,
+                "StatefulSet",
+                "Normal",
+                "SuccessfulCreate",
+                f"create Pod {pod_name} in StatefulSet {name} successful",
+                "statefulset-controller",
+            )
             if not parallel:
                 blocked = True
                 break

@@ -60,6 +60,14 @@ def sync_pvc(ctx: SimContext, namespace: str | None, name: str) -> None:
             return  # waits for the named (pre-provisioned) volume to appear
         try:
             pv = ctx.create(PVS, volume_for_claim(pvc))
+            ctx.event(
+                pvc,
+                "PersistentVolumeClaim",
+                "Normal",
+                "ProvisioningSucceeded",
+                f"Successfully provisioned volume {m.name_of(pv)}",
+                PROVISIONER,
+            )
         except AlreadyExistsError:
             pv = ctx.cache.get(PVS, None, volume_name)
             if pv is None:
