@@ -185,6 +185,14 @@ def test_catastrophic_patterns_are_refused_before_they_run():
     assert call("return ('[x]'):find('[%]]')") == 3
 
 
+def test_memory_limit_hit_while_preparing_the_call(monkeypatch):
+    monkeypatch.setattr(limits, "memory", 1)
+    with pytest.raises(LuaMemoryError):
+        call("return 1")
+    monkeypatch.undo()
+    assert call("return 2") == 2
+
+
 def test_syntax_and_runtime_errors_name_script_and_resource():
     e = err("return {")
     assert "syntax error" in str(e) and "test.lua" in str(e) and "prod/web" in str(e)

@@ -19,7 +19,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import lupa
 from lupa import luajit21
 
 from kedge.lua.bootstrap import BOOTSTRAP as _BOOTSTRAP
@@ -114,9 +113,9 @@ class Runtime:
             ok, res, timed_out = self._run(
                 fn, lobj, lparams, open_libs, limits.time if time_limit is None else time_limit
             )
-        except lupa.LuaMemoryError:
+        except luajit21.LuaMemoryError:
             ok, res, timed_out = False, "not enough memory", False
-        except lupa.LuaError as exc:  # errors raised outside the protected call
+        except luajit21.LuaError as exc:  # errors raised outside the protected call
             ok, res, timed_out = False, str(exc), False
         finally:
             lua.set_max_memory(0)
@@ -132,12 +131,7 @@ class Runtime:
                 resource,
                 f"script exceeded its memory limit of {limits.memory // (1024 * 1024)} MiB",
             )
-        return self._raise(script_key, resource, res)
-
-    @staticmethod
-    def _raise(script_key: str, resource: str, res: Any) -> Any:
-        detail = res if isinstance(res, str) else str(res)
-        raise LuaScriptError(script_key, resource, detail)
+        raise LuaScriptError(script_key, resource, res if isinstance(res, str) else str(res))
 
 
 _local = threading.local()
