@@ -206,6 +206,8 @@ def _cap_update_managers(entries: list[_Entry]) -> list[_Entry]:
             else:
                 bucket = existing
             buckets[e.api_version] = bucket
+        if e is bucket:
+            continue
         bucket.set_fields(fs.union(bucket.fields, e.fields))
         bucket.time = e.time
         bucket.dirty = True
