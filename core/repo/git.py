@@ -415,47 +415,18 @@ class GitRepos:
         return status == 0
 
     def _checkout_with_submodules(self, url: str, mirror: Path, sha: str, dest: Path, genv) -> int:
-        """A throwaway clone of the mirror with submodules initialised; .git directories removed."""
+        """A temporary worktree of the mirror with submodules initialised; copied without .git."""
         work = dest.with_name(dest.name + ".work")
         shutil.rmtree(work, ignore_errors=True)
         t = self.config.exec_timeout
+
+        def git(args: list[str], cwd: Path, what: str) -> None:
+            run_git(args, cwd=cwd, genv=genv, timeout=t, repo_url=url, what=what, revision=sha)
+
         try:
-            run_git(
-                ["clone", "--quiet", "--no-checkout", "--shared", str(mirror), str(work)],
-                cwd=None,
-                genv=genv,
-                timeout=t,
-                repo_url=url,
-                what="preparing submodules",
-                revision=sha,
-            )
-            run_git(
-                ["remote", "set-url", "origin", url],
-                cwd=work,
-                genv=genv,
-                timeout=t,
-                repo_url=url,
-                what="preparing submodules",
-                revision=sha,
-            )
-            run_git(
-                ["-c", "advice.detachedHead=false", "checkout", "--quiet", sha],
-                cwd=work,
-                genv=genv,
-                timeout=t,
-                repo_url=url,
-                what="checking out",
-                revision=sha,
-            )
-            run_git(
-                ["submodule", "update", "--init", "--recursive", "--depth=1"],
-                cwd=work,
-                genv=genv,
-                timeout=t,
-                repo_url=url,
-                what="fetching submodules",
-                revision=sha,
-            )
+            git(["config", "remote.origin.url", url], mirror, "preparing submodules")
+            git(["worktree", "add", "--detach", "--force", str(work), sha], mirror, "checking out")
+            git(["submodule", "update", "--init", "--recursive", "--depth=1"], work, "fetching submodules")
             size = 0
             for dirpath, dirnames, filenames in os.walk(work):
                 if ".git" in dirnames:
@@ -480,7 +451,9 @@ class GitRepos:
                 )
             return size
         finally:
+            run_git_raw(["worktree", "remove", "--force", str(work)], cwd=mirror, genv=genv, timeout=30)
             shutil.rmtree(work, ignore_errors=True)
+            run_git_raw(["worktree", "prune"], cwd=mirror, genv=genv, timeout=30)
 
     def _evict(self) -> None:
         """Remove least-recently-used checkouts above the byte budget (never one in use)."""

@@ -208,3 +208,28 @@ def test_redis_down_degrades_to_no_cache(work_repo, git_daemon, repo_config):
     r.commit({"app/a.yaml": cm("a")})
     s = RepoServer(repo_config, cache=make_cache(f"127.0.0.1:{free_port()}"))
     assert len(s.generate_manifests(app(git_daemon.url(r.name))).manifests) == 1
+
+
+def test_credentials_from_secrets_and_userinfo_urls(work_repo, git_http, repo_config):
+    from conftest import HTTP_PASSWORD, HTTP_USER
+
+    from kedge.repo.creds import CredentialStore
+
+    r = work_repo()
+    r.commit({"app/a.yaml": cm("a")})
+    url = git_http.url(r.name)
+    # a repo-creds template for the whole server
+    store = CredentialStore(
+        repo_creds=[{"url": url.rsplit("/", 1)[0], "username": HTTP_USER, "password": HTTP_PASSWORD}]
+    )
+    resp = RepoServer(repo_config, credentials=store).generate_manifests(app(url))
+    assert resp.manifests[0]["metadata"]["name"] == "a"
+    # credentials written into repoURL are used but never stored or passed on a command line
+    cfg2 = type(repo_config)(cache_dir=repo_config.cache_dir.parent / "userinfo")
+    userinfo = url.replace("http://", f"http://{HTTP_USER}:{HTTP_PASSWORD}@")
+    resp = RepoServer(cfg2).generate_manifests(app(userinfo))
+    assert resp.manifests[0]["metadata"]["name"] == "a" and HTTP_PASSWORD not in resp.sources[0].repo_url
+    for f in cfg2.cache_dir.rglob("*"):
+        assert HTTP_PASSWORD not in f.name
+        if f.is_file() and f.name == "config":
+            assert HTTP_PASSWORD not in f.read_text()

@@ -9,6 +9,14 @@ from kedge.hookspecs import hookimpl
 from kedge.repo import git as gitsrc
 from kedge.repo.paths import safe_join
 from kedge.repo.sources import FetchedSource, SourceContext
+from kedge.repo.urls import strip_userinfo
+
+
+def _url(source: dict[str, Any], credentials) -> str:
+    """The repository URL without userinfo (credentials travel separately, never in argv)."""
+    if credentials is not None and getattr(credentials, "url", ""):
+        return credentials.url
+    return strip_userinfo(source["repoURL"])[0]
 
 
 class GitSourceType:
@@ -22,7 +30,7 @@ class GitSourceType:
 
     def resolve(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> str:
         return self._repos(context).resolve(
-            source["repoURL"], revision, credentials, refresh=context.hard_refresh
+            _url(source, credentials), revision, credentials, refresh=context.hard_refresh
         )
 
     def fetch(
@@ -31,7 +39,7 @@ class GitSourceType:
         stack = ExitStack()
         try:
             root = stack.enter_context(
-                self._repos(context).checkout(source["repoURL"], revision, credentials)
+                self._repos(context).checkout(_url(source, credentials), revision, credentials)
             )
             path = safe_join(root, source.get("path") or ".")
         except BaseException:
@@ -40,13 +48,15 @@ class GitSourceType:
         return FetchedSource(root=root, path=path, revision=revision, type="git", _release=stack.close)
 
     def metadata(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> dict:
-        return self._repos(context).metadata(source["repoURL"], revision, credentials)
+        return self._repos(context).metadata(_url(source, credentials), revision, credentials)
 
     def list_refs(self, source: dict[str, Any], credentials, context: SourceContext) -> dict:
-        return self._repos(context).list_refs(source["repoURL"], credentials, refresh=context.hard_refresh)
+        return self._repos(context).list_refs(
+            _url(source, credentials), credentials, refresh=context.hard_refresh
+        )
 
     def changed_files(self, source: dict[str, Any], old: str, new: str, credentials, context: SourceContext):
-        return self._repos(context).changed_files(source["repoURL"], old, new, credentials)
+        return self._repos(context).changed_files(_url(source, credentials), old, new, credentials)
 
 
 @hookimpl
