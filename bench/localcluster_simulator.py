@@ -37,7 +37,7 @@ def deployment(i: int, replicas: int) -> dict:
     }
 
 
-def run(count: int, replicas: int, path: str | None, workers: int) -> dict[str, float]:
+def run(count: int, replicas: int, path: str | None, workers: int, events: bool = True) -> dict[str, float]:
     store = Store(path)
     available: set[str] = set()
     done = threading.Event()
@@ -53,7 +53,7 @@ def run(count: int, replicas: int, path: str | None, workers: int) -> dict[str, 
                         done.set()
 
     store.subscribe(watch)
-    sim = Simulator(store, pod_startup_delay=0, workers=workers).start()
+    sim = Simulator(store, pod_startup_delay=0, workers=workers, events=events).start()
     rv0 = store.resource_version
     cpu0, t0 = time.process_time(), time.perf_counter()
     for i in range(count):
@@ -76,6 +76,7 @@ def run(count: int, replicas: int, path: str | None, workers: int) -> dict[str, 
         "settled_s": settled,
         "cpu_s": cpu,
         "sim_writes": float(stats["total_writes"]),
+        "event_writes": float(stats["event_writes"]),
         "store_changes": float(store_writes),
         "syncs": float(stats["syncs"]),
         "errors": float(stats["errors"]),
@@ -91,14 +92,17 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("kedge.localcluster.store").setLevel(logging.CRITICAL)
-    runs = [("in-memory store", None)]
+    runs: list[tuple[str, str | None, bool]] = [
+        ("in-memory store, Events on", None, True),
+        ("in-memory store, Events off", None, False),
+    ]
     tmp = None
     if args.sqlite:
         tmp = tempfile.TemporaryDirectory()
-        runs.append(("SQLite store", os.path.join(tmp.name, "cluster.db")))
+        runs.append(("SQLite store, Events on", os.path.join(tmp.name, "cluster.db"), True))
     n = args.deployments
-    for label, path in runs:
-        r = run(n, args.replicas, path, args.workers)
+    for label, path, events in runs:
+        r = run(n, args.replicas, path, args.workers, events)
         pods = n * args.replicas
         print(f"== {label}: {n} Deployments x {args.replicas} replicas ({pods} pods), {args.workers} workers")
         print(
@@ -110,9 +114,10 @@ def main() -> None:
         )
         print(
             f"  simulator writes         {r['sim_writes']:8.0f}  = {r['sim_writes'] / n:.1f} per Deployment"
+            f" ({r['event_writes'] / n:.1f} of them Events)"
         )
         print(
-            f"  store changes (sim)      {r['store_changes']:8.0f}  = {r['store_changes'] / n:.1f} per Deployment"
+            f"  store changes            {r['store_changes']:8.0f}  = {r['store_changes'] / n:.1f} per Deployment"
         )
         print(
             f"  syncs                    {r['syncs']:8.0f}  = {r['syncs'] / n:.1f} per Deployment; errors/retries {r['errors']:.0f}"
