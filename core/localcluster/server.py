@@ -515,7 +515,8 @@ class APIServer:
             meta["continue"] = (
                 base64.urlsafe_b64encode(dumps({"rv": rv, "start": list(last)})).decode().rstrip("=")
             )
-            meta["remainingItemCount"] = remaining
+            if remaining is not None:
+                meta["remainingItemCount"] = remaining
         if self._wants_table(req):
             t = tables.table(info, [loads(r) for r in raws], meta, req.query.get("includeObject", "Metadata"))
             return 200, dumps(t), "application/json;as=Table;v=v1;g=meta.k8s.io"

@@ -12,11 +12,13 @@ namespace termination and CRD removal.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import queue
 import random
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -67,6 +69,9 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_intern = sys.intern
+
+
 class Entry:
     """Index entry of one stored object."""
 
@@ -76,13 +81,19 @@ class Entry:
         meta = obj.get("metadata") or {}
         self.raw = raw
         self.rv = rv
-        self.labels: dict[str, str] | None = meta.get("labels") or None
+        labels = meta.get("labels")
+        # interned: label keys and values repeat across objects, so this halves their memory
+        self.labels: dict[str, str] | None = (
+            {_intern(k): _intern(v) for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
+            if labels
+            else None
+        )
         self.uid: str = meta.get("uid", "")
         refs = meta.get("ownerReferences")
         self.owners: tuple[str, ...] = (
             tuple(r.get("uid", "") for r in refs if isinstance(r, dict)) if refs else ()
         )
-        self.av: str = obj.get("apiVersion", "")
+        self.av: str = _intern(obj.get("apiVersion", ""))
         self.deleting: bool = bool(meta.get("deletionTimestamp"))
 
 
@@ -351,69 +362,66 @@ class Store:
         field_reqs: list[FieldRequirement],
         limit: int = 0,
         start_after: tuple[str, str] | None = None,
-    ) -> tuple[list[bytes], int, tuple[str, str] | None, int]:
-        """Objects in (namespace, name) order: (raw objects, list resourceVersion, last key if more
-        remain, how many remain)."""
+    ) -> tuple[list[bytes], int, tuple[str, str] | None, int | None]:
+        """Objects in (namespace, name) order: (raw objects, list resourceVersion, the last key
+        returned when more remain, how many remain: None when selectors make that unknown)."""
         name_eq = None
         others = []
         for path, eq, val in field_reqs:
             if path == "metadata.name" and eq and name_eq is None:
                 name_eq = val
-            elif path == "metadata.namespace" and eq and (namespace is None or not info.namespaced):
-                namespace = val if info.namespaced else namespace
-                if not info.namespaced and val:
-                    others.append((lambda o: "", True, val))
+            elif path == "metadata.namespace" and eq and info.namespaced and namespace is None:
+                namespace = val
             else:
                 others.append((_field_fn(path), eq, val))
         with self._lock:
             rv = self._rv
             by_ns = self._data.get(info.storage_key, {})
             if info.namespaced and namespace is not None:
-                items = [(namespace, n, e) for n, e in by_ns.get(namespace, {}).items()]
+                groups = [(namespace, dict(by_ns.get(namespace, {})))]
             else:
-                items = [(ns, n, e) for ns, bucket in by_ns.items() for n, e in bucket.items()]
-        items.sort(key=lambda t: (t[0], t[1]))
-        if start_after is not None:
-            import bisect
-
-            idx = bisect.bisect_right([(t[0], t[1]) for t in items], start_after)
-            items = items[idx:]
+                groups = [(ns, dict(bucket)) for ns, bucket in by_ns.items()]
+        groups.sort(key=lambda g: g[0])
         out: list[bytes] = []
-        last: tuple[str, str] | None = None
-        remaining = 0
         api_version = info.api_version
-        for i, (_ns, name, entry) in enumerate(items):
-            if name_eq is not None and name != name_eq:
+        filtered = bool(label_reqs or others or name_eq is not None)
+        last: tuple[str, str] | None = None
+        remaining: int | None = 0
+        full = False
+        for ns, bucket in groups:
+            if start_after is not None and ns < start_after[0]:
                 continue
-            if label_reqs and not matches_labels(label_reqs, entry.labels):
+            names = sorted(bucket) if name_eq is None else ([name_eq] if name_eq in bucket else [])
+            if start_after is not None and ns == start_after[0]:
+                names = names[bisect.bisect_right(names, start_after[1]) :]
+            if full:
+                if filtered:
+                    remaining = None
+                    break
+                assert remaining is not None
+                remaining += len(names)
                 continue
-            if others:
-                obj = loads(entry.raw)
-                if not all((get(obj) == val) == eq for get, eq, val in others):
+            for i, name in enumerate(names):
+                entry = bucket[name]
+                if label_reqs and not matches_labels(label_reqs, entry.labels):
                     continue
-            if limit and len(out) >= limit:
-                last = (items[i - 1][0], items[i - 1][1]) if out else None
-                remaining = self._count_rest(items[i:], name_eq, label_reqs, others)
+                if others:
+                    obj = loads(entry.raw)
+                    if not all((get(obj) == val) == eq for get, eq, val in others):
+                        continue
+                if limit and len(out) >= limit:
+                    full = True
+                    remaining = None if filtered else len(names) - i
+                    break
+                out.append(
+                    entry.raw if entry.av == api_version else self._versioned(entry.raw, entry.av, info)
+                )
+                last = (ns, name)
+            if full and filtered:
                 break
-            out.append(entry.raw if entry.av == api_version else self._versioned(entry.raw, entry.av, info))
-        if last is None and limit and remaining:
-            last = None
+        if not full:
+            return out, rv, None, 0
         return out, rv, last, remaining
-
-    @staticmethod
-    def _count_rest(
-        items: list[tuple[str, str, Entry]], name_eq: str | None, label_reqs: list[Requirement], others: list
-    ) -> int:
-        if others:
-            return len(items)  # an estimate, as the real server gives for field selectors
-        n = 0
-        for _, name, entry in items:
-            if name_eq is not None and name != name_eq:
-                continue
-            if label_reqs and not matches_labels(label_reqs, entry.labels):
-                continue
-            n += 1
-        return n
 
     def count(self, info: ResourceInfo) -> int:
         with self._lock:

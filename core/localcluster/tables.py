@@ -272,7 +272,7 @@ COLUMNS: dict[str, list[Column]] = {
         ("Reason", "string", lambda o: o.get("reason", ""), 0),
         ("Object", "string", _event_object, 0),
         ("Message", "string", lambda o: o.get("message", ""), 0),
-        NAME,
+        ("Name", "string", _name, 1),
     ],
     "batch/jobs": [
         NAME,
