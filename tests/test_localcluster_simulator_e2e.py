@@ -718,6 +718,8 @@ def test_simulator_picks_up_existing_objects_and_stops_cleanly(store: Store) -> 
     store.create("apps/v1/deployments", deployment("late", replicas=1))
     time.sleep(0.2)
     assert store.resource_version == rv + 1  # nobody reconciles after stop()
+    with pytest.raises(RuntimeError, match="create a new Simulator"):
+        sim.start()
 
 
 def test_rollback_reuses_old_replicaset_with_new_revision(store: Store, sim: Simulator) -> None:

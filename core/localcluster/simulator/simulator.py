@@ -112,6 +112,7 @@ class Simulator:
         self._workers: list[threading.Thread] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._running = False
+        self._stopped = False
         self._syncs: dict[str, SyncFn] = {
             "deployment": deployment.sync,
             "replicaset": replicaset.sync,
@@ -132,9 +133,12 @@ class Simulator:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> Simulator:
-        """Subscribe, fill the cache, register the Nodes, queue every object, start threads."""
+        """Subscribe, fill the cache, register the Nodes, queue every object, start threads.
+        A simulator runs once: after :meth:`stop`, create a new one."""
         if self._running:
             return self
+        if self._stopped:
+            raise RuntimeError("this Simulator was stopped; create a new Simulator to run again")
         self._running = True
         self._served = {key for key, av, kind in WATCHED if self.store.resource_for(av, kind) == key}
         self.recorder.enabled = self.opts.events and self.store.resource_for("v1", "Event") == "/v1/events"
@@ -169,6 +173,7 @@ class Simulator:
         if not self._running:
             return
         self._running = False
+        self._stopped = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.queue.shutdown()
