@@ -147,6 +147,16 @@ def test_pcall_cannot_swallow_the_time_limit():
             open_libs=True,
             time_limit=0.2,
         )
+    with pytest.raises(LuaTimeoutError):
+        call(
+            "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+            open_libs=True,
+            time_limit=0.2,
+        )
+    src = (
+        "local co = coroutine.create(function(a) return a * 2 end) return select(2, coroutine.resume(co, 21))"
+    )
+    assert call(src, open_libs=True) == 42
 
 
 def test_memory_bomb_is_stopped_and_the_runtime_still_works(monkeypatch):

@@ -158,6 +158,15 @@ local LIB = {
   os = { time = os_time, date = os_date, clock = os_clock },
 }
 LIB.os.clock = nil -- Argo CD's safe os has time and date only
+-- coroutine.resume catches errors like pcall does: it must not swallow the time limit either
+do
+  local raw_resume = coroutine.resume
+  LIB.coroutine.resume = function(co, ...)
+    local res = { raw_resume(co, ...) }
+    if expired then raw_error(TIMEOUT, 0) end
+    return raw_unpack(res, 1, table_maxn(res))
+  end
+end
 
 -- Read-through proxies: writes land in the proxy (one per call), never in the shared library.
 local PROXY_MT = {}
