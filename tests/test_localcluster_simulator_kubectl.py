@@ -88,3 +88,57 @@ def test_crashloop_visible_in_kubectl_get(kubectl: Kubectl, kube_namespace: str)
     assert "CrashLoopBackOff" in table
     out = kubectl("rollout", "status", "-n", kube_namespace, "deployment/broken", "--timeout=2s", check=False)
     assert out.returncode != 0
+
+
+STATEFUL_AND_DAEMON = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  replicas: 2
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+      - name: agent
+        image: example/agent:1
+"""
+
+
+def test_rollout_status_statefulset_and_daemonset(kubectl: Kubectl, kube_namespace: str) -> None:
+    ns = kube_namespace
+    kubectl("apply", "-n", ns, "-f", "-", input=STATEFUL_AND_DAEMON)
+    out = kubectl("rollout", "status", "-n", ns, "statefulset/db", "--timeout=60s")
+    assert "partitioned roll out complete" in out.stdout or "roll out complete" in out.stdout
+    out = kubectl("rollout", "status", "-n", ns, "daemonset/agent", "--timeout=60s")
+    assert 'daemon set "agent" successfully rolled out' in out.stdout
+    pvcs = json.loads(kubectl("get", "pvc", "-n", ns, "-o", "json").stdout)["items"]
+    assert sorted((p["metadata"]["name"], p["status"]["phase"]) for p in pvcs) == [
+        ("data-db-0", "Bound"),
+        ("data-db-1", "Bound"),
+    ]
