@@ -145,9 +145,10 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
 
     try:
         expr, tz = parse_schedule(cj)
-    except ValueError:
-        expr = ""
-        tz = _dt.UTC
+    except ValueError as err:
+        expr, tz = "", _dt.UTC
+        reason = "UnknownTimeZone" if "timeZone" in str(err) else "InvalidSchedule"
+        ctx.event(cj, "CronJob", "Warning", reason, str(err), "cronjob-controller")
     if expr and not spec.get("suspend"):
         earliest = (
             m.parse_time(status.get("lastScheduleTime"))

@@ -205,6 +205,11 @@ class Simulator:
             time.sleep(0.01)
         return False
 
+    def resync(self, include_pods: bool = True) -> None:
+        """Queue every object for a reconcile, as the periodic resync does. On a settled
+        cluster this writes nothing."""
+        self._enqueue_all(include_pods=include_pods)
+
     def stats(self) -> dict[str, Any]:
         """Counters: writes by verb and resource, syncs, errors, cache size, queue length."""
         return {
@@ -392,15 +397,19 @@ class Simulator:
                         keys.append(("pvc", m.ns_of(pvc), m.name_of(pvc)))
         return keys
 
-    def _enqueue_all(self) -> None:
+    def _enqueue_all(self, include_pods: bool = True) -> None:
         for resource, controller in _SELF_CONTROLLER.items():
             if resource not in self._served or controller in ("pv", "node"):
+                continue
+            if controller == "pod" and not include_pods:
                 continue
             for obj in self.cache.list(resource, "*"):
                 self.queue.add((controller, m.ns_of(obj), m.name_of(obj)))
 
     def _resync(self, namespace: str | None, name: str) -> None:
-        self._enqueue_all()
+        """The periodic safety net: every controller's objects (pods are driven by their owners'
+        events and their own timers, so the most numerous objects are left out)."""
+        self._enqueue_all(include_pods=False)
         if self.opts.resync_period > 0 and self._running:
             self.retry_timers.add_at(("resync", None, ""), time.time() + self.opts.resync_period)
 
