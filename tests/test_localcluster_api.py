@@ -230,6 +230,7 @@ def test_scale_subresource_and_status(api, kube_namespace):
         scale["kind"] == "Scale" and scale["spec"]["replicas"] == 1 and scale["status"]["selector"] == "app=s"
     )
     scale["spec"]["replicas"] = 4
+    del scale["metadata"]["resourceVersion"]  # unconditional: the simulator writes status meanwhile
     assert api.put(base + "/s/scale", json=scale).json()["spec"]["replicas"] == 4
     got = api.get(base + "/s").json()
     assert got["spec"]["replicas"] == 4 and got["metadata"]["generation"] == 2
