@@ -170,6 +170,24 @@ def test_memory_bomb_is_stopped_and_the_runtime_still_works(monkeypatch):
     assert call("return 1 + 1") == 2
 
 
+def test_metamethods_in_results_cannot_run_unbounded():
+    # Python reads results after the script's time limit is lifted: metatables are removed first
+    src = "return setmetatable({}, {__index = function() while true do end end})"
+    assert run_health_script(src, OBJ) == {
+        "status": "Unknown",
+        "message": "Lua returned an invalid health status",
+    }
+    e = err("error(setmetatable({}, {__tostring = function() while true do end end}))")
+    assert "error object is a table value" in str(e)
+    loop = "local t = {} setmetatable(t, {__index = function() while true do end end}) return {t}"
+    from kedge.actions import run_action_script
+
+    with pytest.raises(LuaScriptError, match="result.1. must be a table with operation"):
+        run_action_script(loop.replace("return {t}", "return {1}"), OBJ, "mt.lua")
+    with pytest.raises(LuaScriptError):
+        run_action_script(loop, OBJ, "mt.lua")
+
+
 def test_runaway_recursion_is_an_error_not_a_crash():
     with pytest.raises(LuaScriptError, match="stack overflow"):
         call("local function f(n) return f(n + 1) + 1 end return f(1)")

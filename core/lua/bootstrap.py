@@ -28,6 +28,7 @@ local string_byte = string.byte
 local table_concat = table.concat
 local table_maxn = table.maxn
 local raw_rawget = rawget
+local rawequal = rawequal
 local raw_tonumber = tonumber
 local HUGE = math.huge
 
@@ -269,6 +270,18 @@ function sandbox.compile(src, chunkname)
   return fn, false
 end
 
+-- Metatables are removed from a result (still under the time limit) before Python reads it:
+-- an __index or __tostring metamethod would otherwise run later without any limit.
+local debug_setmetatable = debug.setmetatable
+local function strip(v, seen)
+  if raw_type(v) ~= "table" or seen[v] then return end
+  seen[v] = true
+  debug_setmetatable(v, nil)
+  for _, x in raw_next, v do
+    strip(x, seen)
+  end
+end
+
 -- Run a compiled script with a fresh environment and the time limit.
 -- Returns ok, value_or_error, timed_out.
 function sandbox.run(fn, obj, params, open_libs, seconds)
@@ -278,20 +291,24 @@ function sandbox.run(fn, obj, params, open_libs, seconds)
   deadline = now() + seconds
   debug_sethook(hook, "", 1000)
   local ok, res = raw_pcall(fn)
+  if ok then
+    local ok2, err = raw_pcall(strip, res, {})
+    if not ok2 then ok, res = false, err end
+  end
+  if not ok and raw_type(res) ~= "string" then
+    if rawequal(res, TIMEOUT) then
+      res = "script exceeded its time limit"
+    elseif raw_type(res) == "table" and raw_type(raw_rawget(res, "message")) == "string" then
+      res = raw_rawget(res, "message")
+    else
+      res = "(error object is a " .. raw_type(res) .. " value)"
+    end
+  end
   debug_sethook()
   deadline = HUGE
   local timed_out = expired
   expired = false
   raw_setfenv(fn, BASE)
-  if not ok and raw_type(res) ~= "string" then
-    if res == TIMEOUT then
-      res = raw_tostring(TIMEOUT)
-    elseif raw_type(res) == "table" and raw_type(raw_rawget(res, "message")) == "string" then
-      res = raw_rawget(res, "message")
-    else
-      res = raw_tostring(res)
-    end
-  end
   return ok, res, timed_out
 end
 
