@@ -218,16 +218,21 @@ class _GitHTTPServer(ThreadingHTTPServer):
 
 
 class GitHTTPServer:
-    """Smart HTTP (``git http-backend``) with HTTP basic auth (no auth when username is empty)."""
+    """Smart HTTP (``git http-backend``) with HTTP basic auth (no auth when username is empty);
+    HTTPS when given an ``ssl.SSLContext`` (see :func:`make_tls`)."""
 
-    def __init__(self, base: Path, username: str = "", password: str = "") -> None:
+    def __init__(self, base: Path, username: str = "", password: str = "", ssl_context=None) -> None:
         self.httpd = _GitHTTPServer(("127.0.0.1", 0), base, username, password)
+        self.scheme = "http"
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}.git"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}.git"
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -300,3 +305,79 @@ class SSHServer:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+def make_tls(tmp: Path) -> dict[str, str]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate (PEM strings and files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def key():
+        return ec.generate_private_key(ec.SECP256R1())
+
+    def pem_key(k) -> str:
+        return k.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = key()
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kedge test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    def leaf(cn: str, server: bool):
+        k = key()
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(ca_name)
+            .public_key(k.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
+        if server:
+            b = b.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+            )
+        return b.sign(ca_key, hashes.SHA256()), k
+
+    srv, srv_key = leaf("127.0.0.1", True)
+    cli, cli_key = leaf("kedge-client", False)
+    out = {
+        "ca": ca.public_bytes(serialization.Encoding.PEM).decode(),
+        "server_cert": srv.public_bytes(serialization.Encoding.PEM).decode(),
+        "server_key": pem_key(srv_key),
+        "client_cert": cli.public_bytes(serialization.Encoding.PEM).decode(),
+        "client_key": pem_key(cli_key),
+    }
+    for name, text in list(out.items()):
+        (tmp / f"{name}.pem").write_text(text)
+        out[f"{name}_file"] = str(tmp / f"{name}.pem")
+    return out
+
+
+def server_ssl_context(tls: dict[str, str], require_client_cert: bool = True):
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls["server_cert_file"], tls["server_key_file"])
+    if require_client_cert:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(tls["ca_file"])
+    return ctx

@@ -139,14 +139,19 @@ def git_env(creds: RepoCredentials | None, base: Path, timeout: float) -> Iterat
 
             token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
             config.append(("http.extraHeader", f"Authorization: Basic {token}"))
+        # GIT_SSL_* environment variables beat configuration: set both
         if creds.tls_client_cert_data:
-            config.append(("http.sslCert", secret_file("client.crt", creds.tls_client_cert_data)))
+            env["GIT_SSL_CERT"] = secret_file("client.crt", creds.tls_client_cert_data)
+            config.append(("http.sslCert", env["GIT_SSL_CERT"]))
         if creds.tls_client_cert_key:
-            config.append(("http.sslKey", secret_file("client.key", creds.tls_client_cert_key)))
+            env["GIT_SSL_KEY"] = secret_file("client.key", creds.tls_client_cert_key)
+            config.append(("http.sslKey", env["GIT_SSL_KEY"]))
         if creds.insecure:
+            env["GIT_SSL_NO_VERIFY"] = "true"
             config.append(("http.sslVerify", "false"))
         elif creds.ca_data:
-            config.append(("http.sslCAInfo", secret_file("ca.crt", creds.ca_data)))
+            env["GIT_SSL_CAINFO"] = secret_file("ca.crt", creds.ca_data)
+            config.append(("http.sslCAInfo", env["GIT_SSL_CAINFO"]))
         if creds.proxy:
             config.append(("http.proxy", creds.proxy))
         if creds.no_proxy:

@@ -245,11 +245,8 @@ class RepoServer:
             )
             manifests.extend(objs)
         for res, i in zip(results, wanted, strict=True):
-            if providers[i].name == "git" or hasattr(providers[i], "metadata"):
-                try:
-                    res.commit = providers[i].metadata(sources[i], resolved[i], creds_list[i], ctx)
-                except KedgeError as exc:
-                    log.warning("revision metadata unavailable: %s", exc)
+            if hasattr(providers[i], "metadata"):
+                res.commit = self._metadata(providers[i], sources[i], resolved[i], creds_list[i], ctx)
         first = next((r for r in results if r.source_type), results[0])
         return ManifestResponse(
             manifests=manifests,
@@ -349,6 +346,20 @@ class RepoServer:
             return render_mod.render(request)
 
     # -- internals ----------------------------------------------------------------------------
+    def _metadata(self, provider, src, revision: str, creds, ctx) -> dict[str, Any] | None:
+        """Revision metadata, shared through the manifest cache (a Redis hit needs no fetch)."""
+        key = "meta:" + _digest([normalize_url(src["repoURL"]), src.get("chart") or "", revision])
+        meta = self.cache.get(key)
+        if meta is not None:
+            return meta
+        try:
+            meta = provider.metadata(src, revision, creds, ctx)
+        except KedgeError as exc:
+            log.warning("revision metadata unavailable: %s", exc)
+            return None
+        self.cache.set(key, meta)
+        return meta
+
     def _creds(self, src: dict[str, Any]) -> RepoCredentials:
         return self.credentials.for_url(src["repoURL"])
 

@@ -201,3 +201,47 @@ def test_ssh_with_key_and_known_hosts(work_repo, ssh_server, repo_config):
     # no key: authentication error
     with pytest.raises(RepoAuthError):
         repos.resolve(url, "main", RepoCredentials(url=url, insecure=True), refresh=True)
+
+
+def test_https_custom_ca_and_client_certificate(work_repo, git_root, tmp_path, repo_config):
+    from gitservers import GitHTTPServer, make_tls, server_ssl_context
+
+    from kedge.repo.errors import RepoError
+
+    tls = make_tls(tmp_path)
+    srv = GitHTTPServer(git_root / "srv", ssl_context=server_ssl_context(tls))
+    try:
+        r = work_repo()
+        c1 = r.commit({"a.yaml": "a: tls\n"})
+        url = srv.url(r.name)
+        assert url.startswith("https://")
+        repos = GitRepos(repo_config)
+        good = RepoCredentials(
+            url=url,
+            ca_data=tls["ca"],
+            tls_client_cert_data=tls["client_cert"],
+            tls_client_cert_key=tls["client_key"],
+        )
+        assert repos.resolve(url, "main", good) == c1
+        with repos.checkout(url, c1, good) as root:
+            assert (root / "a.yaml").read_text() == "a: tls\n"
+        # unknown CA: refused, and the message says why
+        no_ca = RepoCredentials(
+            url=url, tls_client_cert_data=tls["client_cert"], tls_client_cert_key=tls["client_key"]
+        )
+        with pytest.raises(RepoError) as e:
+            repos.resolve(url, "main", no_ca, refresh=True)
+        assert "certificate" in str(e.value).lower() and "PRIVATE KEY" not in str(e.value)
+        # insecure skips server verification (the client certificate is still required)
+        insecure = RepoCredentials(
+            url=url,
+            insecure=True,
+            tls_client_cert_data=tls["client_cert"],
+            tls_client_cert_key=tls["client_key"],
+        )
+        assert repos.resolve(url, "main", insecure, refresh=True) == c1
+        # no client certificate: the server refuses the handshake
+        with pytest.raises(RepoError):
+            repos.resolve(url, "main", RepoCredentials(url=url, ca_data=tls["ca"]), refresh=True)
+    finally:
+        srv.stop()

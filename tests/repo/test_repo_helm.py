@@ -47,7 +47,7 @@ def chart_tgz(name: str, version: str, extra: list[tarfile.TarInfo] | None = Non
 class ChartRepo:
     """A static chart repository (index.yaml + .tgz files) with optional basic auth."""
 
-    def __init__(self, root: Path, auth: bool = True) -> None:
+    def __init__(self, root: Path, auth: bool = True, ssl_context=None) -> None:
         self.root = root
         self.auth = auth
         self.seen_auth: list[tuple[str, str]] = []
@@ -79,9 +79,11 @@ class ChartRepo:
                 self.wfile.write(data)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.entries: dict[str, list[dict]] = {}
 
     def add(self, name: str, version: str, data: bytes | None = None, url: str | None = None, digest=True):
@@ -246,3 +248,31 @@ def test_chart_cached_per_version(chart_repo, repo_config):
         with h.checkout(chart_repo.url, "demo", "1.0.0", creds(chart_repo.url)) as root:
             assert (root / "demo" / "templates" / "cm.yaml").is_file()
     assert h.stats["download"] == 1 and h.stats["extract"] == 1
+
+
+def test_https_chart_repo_with_ca_and_client_cert(tmp_path, repo_config):
+    from gitservers import make_tls, server_ssl_context
+
+    tls = make_tls(tmp_path)
+    (tmp_path / "tls-charts").mkdir()
+    repo = ChartRepo(tmp_path / "tls-charts", ssl_context=server_ssl_context(tls))
+    try:
+        repo.add("secure", "0.1.0")
+        good = RepoCredentials(
+            url=repo.url,
+            username=USER,
+            password=PASSWORD,
+            ca_data=tls["ca"],
+            tls_client_cert_data=tls["client_cert"],
+            tls_client_cert_key=tls["client_key"],
+        )
+        h = HelmRepos(repo_config)
+        assert h.resolve(repo.url, "secure", "0.1.*", good) == "0.1.0"
+        with h.checkout(repo.url, "secure", "0.1.0", good) as root:
+            assert (root / "secure" / "Chart.yaml").is_file()
+        untrusted = RepoCredentials(url=repo.url, username=USER, password=PASSWORD)
+        with pytest.raises(RepoError) as e:
+            HelmRepos(repo_config).resolve(repo.url, "secure", "0.1.0", untrusted, refresh=True)
+        assert repo.url in str(e.value) and PASSWORD not in str(e.value)
+    finally:
+        repo.stop()
