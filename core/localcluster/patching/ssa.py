@@ -342,6 +342,8 @@ def server_side_apply(
     t = root_type(gvk, schema)
     status_sub = _status_sub(gvk, schema, status_subresource)
     api_version = str(applied.get("apiVersion") or _group_version(gvk))
+    if meta is not None and "managedFields" in meta:
+        applied = {**applied, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
     config = _restrict_config(applied, subresource, status_sub)
 
     if live is None:

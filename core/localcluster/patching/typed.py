@@ -64,9 +64,34 @@ class TypedError(Exception):
 # --- list item identity ------------------------------------------------------------------
 
 
+_SCALAR_TYPES = (str, int, float, bool)
+
+
+def _key_value(t: TypeNode, item: dict[str, Any], k: str, index: int, strict: bool) -> Any:
+    """The value of key field ``k`` of an associative-list item (its default when absent);
+    _MISSING when unusable and not ``strict``."""
+    v = item.get(k, _MISSING)
+    if v is _MISSING or v is None:
+        v = t.key_defaults.get(k, _MISSING)
+        if v is _MISSING:
+            if strict:
+                raise TypedError(
+                    f'element {index}: associative list with keys has an element that omits key field "{k}" '
+                    "(and doesn't have default value)",
+                )
+            return _MISSING
+    elif not isinstance(v, _SCALAR_TYPES):
+        if strict:
+            raise TypedError(f'element {index}: key field "{k}" must be a scalar, got {json.dumps(v)}')
+        return _MISSING
+    return v
+
+
 def _item_element(t: TypeNode, item: Any, index: int, strict: bool) -> str:
     """The path element of list item ``item`` of a non-atomic list of type ``t``."""
     if t.list_type == "set":
+        if strict and not isinstance(item, _SCALAR_TYPES):
+            raise TypedError(f"element {index}: a set list holds scalars, got {json.dumps(item)}")
         return "v:" + json.dumps(item, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     if not isinstance(item, dict):
         if strict:
@@ -76,38 +101,22 @@ def _item_element(t: TypeNode, item: Any, index: int, strict: bool) -> str:
     if len(keys) == 1:
         k = keys[0]
         v = item.get(k, _MISSING)
-        if type(v) is str or type(v) is int:
-            cache_key = (k, v)
-            pe = _PE_CACHE.get(cache_key)
-            if pe is None:
-                if len(_PE_CACHE) > 50000:
-                    _PE_CACHE.clear()
-                pe = _PE_CACHE[cache_key] = (
-                    "k:{" + json.dumps(k) + ":" + json.dumps(v, ensure_ascii=False) + "}"
-                )
-            return pe
-        if v is _MISSING or v is None:
-            v = t.key_defaults.get(k, _MISSING)
+        if type(v) is not str and type(v) is not int:
+            v = _key_value(t, item, k, index, strict)
             if v is _MISSING:
-                if strict:
-                    raise TypedError(
-                        f'element {index}: associative list with keys has an element that omits key field "{k}" '
-                        "(and doesn't have default value)",
-                    )
                 return f"i:{index}"
-        return "k:{" + json.dumps(k) + ":" + json.dumps(v, separators=(",", ":"), ensure_ascii=False) + "}"
+        cache_key = (k, v)
+        pe = _PE_CACHE.get(cache_key)
+        if pe is None:
+            if len(_PE_CACHE) > 50000:
+                _PE_CACHE.clear()
+            pe = _PE_CACHE[cache_key] = "k:{" + json.dumps(k) + ":" + json.dumps(v, ensure_ascii=False) + "}"
+        return pe
     values = {}
     for k in sorted(keys):
-        v = item.get(k, _MISSING)
-        if v is _MISSING or v is None:
-            v = t.key_defaults.get(k, _MISSING)
-            if v is _MISSING:
-                if strict:
-                    raise TypedError(
-                        f'element {index}: associative list with keys has an element that omits key field "{k}" '
-                        "(and doesn't have default value)",
-                    )
-                return f"i:{index}"
+        v = _key_value(t, item, k, index, strict)
+        if v is _MISSING:
+            return f"i:{index}"
         values[k] = v
     return "k:" + json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
@@ -278,9 +287,12 @@ def merge_into(
             sub = {}
             _all(value, ct, sub)
             added[pe] = {".": {}, **sub} if sub and _is_container(value, ct) else sub
-        elif lv != cv or type(lv) is not tcv:
-            target[key] = _clean(cv)
-            modified[pe] = {}
+        else:
+            if tcv is dict or tcv is list:
+                cv = _clean(cv)
+            if lv != cv or type(lv) is not tcv:
+                target[key] = cv if tcv is dict or tcv is list else _clean(cv)
+                modified[pe] = {}
     return out
 
 
@@ -343,9 +355,10 @@ def _merge_list_into(
                     added[pe] = {".": {}, **gone} if gone else {}
                     out.append(value)
                 else:
+                    cv = _clean(cv)
                     if lv != cv:
                         modified[pe] = {}
-                    out.append(_clean(cv))
+                    out.append(cv)
         except TypedError as err:
             raise err.within(pe) from None
         fset[pe] = {".": {}, **sub} if sub else {}
