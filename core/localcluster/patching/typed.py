@@ -478,7 +478,7 @@ def _cmp_value(
         _all(lv, t, sub)
         removed[pe] = {".": {}, **sub} if sub else {}
         return
-    if lv is rv:
+    if lv is rv or (type(lv) is type(rv) and lv == rv):
         return
     ldict, rdict = isinstance(lv, dict), isinstance(rv, dict)
     if (
