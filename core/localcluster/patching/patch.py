@@ -10,7 +10,7 @@ import jsonpointer
 
 from kedge.localcluster.patching.errors import PatchError, bad_request
 from kedge.localcluster.patching.strategic import strategic_merge
-from kedge.localcluster.patching.typed import deep_copy
+from kedge.localcluster.patching.typed import fast_copy
 from kedge.localcluster.typeinfo import is_builtin, root_type
 
 JSON_PATCH = "application/json-patch+json"
@@ -70,12 +70,12 @@ def apply_patch(
         result = _json_patch(live, body)
     elif media == MERGE_PATCH:
         patch = _parse(body)
-        result = merge_patch(deep_copy(live), patch) if isinstance(patch, dict) else patch
+        result = merge_patch(fast_copy(live), patch) if isinstance(patch, dict) else patch
     elif media == STRATEGIC_MERGE_PATCH:
         if custom:
             raise _unsupported(True)
         patch = _parse(body)
-        result = strategic_merge(deep_copy(live), patch, root_type(gvk, None))
+        result = strategic_merge(fast_copy(live), patch, root_type(gvk, None))
     else:
         raise _unsupported(custom)
     if not isinstance(result, dict):
@@ -128,7 +128,7 @@ def _json_patch(live: dict[str, Any], body: bytes) -> Any:
             raise bad_request(
                 f"invalid JSON patch: operation {i} ({op['op']} {op['path']}) is missing 'from'"
             )
-    doc = deep_copy(live)
+    doc = fast_copy(live)
     try:
         return jsonpatch.JsonPatch(ops).apply(doc, in_place=True)
     except jsonpatch.JsonPatchTestFailed as err:
