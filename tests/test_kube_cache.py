@@ -72,14 +72,14 @@ def test_discovery_and_client_errors(client):
 
 
 def test_managed_objects_children_tree_and_health(client, cache, kube_namespace):
-    client.apply(tracked("web", kube_namespace, "guestbook"))
+    client.apply(tracked("web", kube_namespace, "cache-gb"))
     key = ResourceKey("apps", "Deployment", kube_namespace, "web")
-    wait_for(lambda: key in cache.managed("guestbook"))
+    wait_for(lambda: key in cache.managed("cache-gb"))
     entry = cache.get(key)
     assert entry.obj is not None and entry.obj["spec"]["replicas"] == 2
     # children arrive through the watch and are linked by ownerReferences
     nodes = wait_for(
-        lambda: (lambda t: t if sum(n["kind"] == "Pod" for n in t) == 2 else None)(cache.tree("guestbook"))
+        lambda: (lambda t: t if sum(n["kind"] == "Pod" for n in t) == 2 else None)(cache.tree("cache-gb"))
     )
     by_kind = {n["kind"] for n in nodes}
     assert by_kind == {"Deployment", "ReplicaSet", "Pod"}
@@ -88,17 +88,17 @@ def test_managed_objects_children_tree_and_health(client, cache, kube_namespace)
     wait_for(
         lambda: all(
             n.get("health", {}).get("status") == "Healthy"
-            for n in cache.tree("guestbook")
+            for n in cache.tree("cache-gb")
             if n["kind"] == "Pod"
         )
     )
-    pod = next(n for n in cache.tree("guestbook") if n["kind"] == "Pod")
+    pod = next(n for n in cache.tree("cache-gb") if n["kind"] == "Pod")
     assert pod["images"] == ["nginx:1.25"]
     # unmanaged children are kept compact
     pod_entry = cache.get(ResourceKey("", "Pod", kube_namespace, pod["name"]))
-    assert pod_entry.obj is None and pod_entry.app is None and cache.app_of(pod_entry) == "guestbook"
+    assert pod_entry.obj is None and pod_entry.app is None and cache.app_of(pod_entry) == "cache-gb"
     # changes to children notify the owning app
-    assert any(app == "guestbook" and k.kind == "Pod" for k, app in cache.events)
+    assert any(app == "cache-gb" and k.kind == "Pod" for k, app in cache.events)
 
 
 def test_deletion_and_untracking(client, cache, kube_namespace):
