@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 
 import httpx
 import pytest
@@ -332,3 +333,108 @@ def test_delete_collection_and_finalizers(api, local_cluster, kube_namespace):
     obj["metadata"]["finalizers"] = []
     assert api.put(base + "/held", json=obj).status_code == 200
     assert api.get(base + "/held").status_code == 404
+
+
+def test_patch_errors_are_statuses(api, kube_namespace):
+    base = f"/api/v1/namespaces/{kube_namespace}/configmaps"
+    api.post(base, json=cm("p"))
+    r = api.patch(base + "/p", content=b"{}", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and r.json()["reason"] == "UnsupportedMediaType"
+    r = api.patch(
+        base + "/p",
+        content=b'[{"op": "replace", "path": "/data/missing/deeper", "value": 1}]',
+        headers={"Content-Type": "application/json-patch+json"},
+    )
+    assert r.status_code in (400, 422) and r.json()["kind"] == "Status"
+    r = api.patch(base + "/p", content=b"{not json", headers={"Content-Type": "application/merge-patch+json"})
+    assert r.status_code in (400, 422) and r.json()["kind"] == "Status"
+    r = api.patch(
+        base + "/p",
+        content=json.dumps(cm("p")).encode(),
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+    assert r.status_code == 400 and "fieldManager" in r.json()["message"]
+    r = api.patch(
+        base + "/nope", content=b'{"data": {}}', headers={"Content-Type": "application/merge-patch+json"}
+    )
+    assert r.status_code == 404
+    r = api.patch(
+        base + "/p",
+        params={"fieldManager": "me"},
+        content=b"kind: [",
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+    assert r.status_code == 400 and r.json()["reason"] == "BadRequest"
+
+
+@pytest.fixture(scope="module")
+def bare_cluster():
+    """A cluster without the simulator, for pod states no kubelet may change."""
+    from kedge.localcluster.cluster import LocalCluster
+
+    with LocalCluster(in_memory=True) as lc:
+        yield lc
+
+
+def test_field_selectors_on_pods_and_events(bare_cluster):
+    store = bare_cluster.store
+    kube_namespace = "default"
+    api = httpx.Client(
+        base_url=bare_cluster.url,
+        verify=ssl.create_default_context(cafile=bare_cluster.ca_path),
+        headers={"Authorization": f"Bearer {bare_cluster.token}"},
+        timeout=10,
+    )
+    for name, phase in (("a", "Running"), ("b", "Pending")):
+        pod = store.create(
+            "/v1/pods",
+            {
+                "metadata": {"name": name, "namespace": kube_namespace},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            },
+        )
+        pod["status"] = {"phase": phase}
+        store.update("/v1/pods", pod, subresource="status")
+    r = api.get(
+        f"/api/v1/namespaces/{kube_namespace}/pods",
+        params={"fieldSelector": "status.phase=Running,metadata.name!=x"},
+    )
+    assert [p["metadata"]["name"] for p in r.json()["items"]] == ["a"]
+    store.create(
+        "/v1/events",
+        {
+            "metadata": {"name": "e1", "namespace": kube_namespace},
+            "involvedObject": {"kind": "Pod", "name": "a", "namespace": kube_namespace},
+            "reason": "Test",
+            "type": "Normal",
+        },
+    )
+    r = api.get(
+        f"/api/v1/namespaces/{kube_namespace}/events",
+        params={"fieldSelector": "involvedObject.kind=Pod,involvedObject.name=a,reason=Test"},
+    )
+    assert [e["metadata"]["name"] for e in r.json()["items"]] == ["e1"]
+    api.close()
+
+
+def test_orphan_propagation_keeps_dependents(api, local_cluster, kube_namespace):
+    store = local_cluster.store
+    owner = store.create("/v1/configmaps", {"metadata": {"name": "o", "namespace": kube_namespace}})
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": owner["metadata"]["uid"]}
+    store.create(
+        "/v1/configmaps", {"metadata": {"name": "d", "namespace": kube_namespace, "ownerReferences": [ref]}}
+    )
+    r = api.request(
+        "DELETE", f"/api/v1/namespaces/{kube_namespace}/configmaps/o", json={"propagationPolicy": "Orphan"}
+    )
+    assert r.status_code in (200, 202)
+    deadline = time.monotonic() + 5
+    while store.get("/v1/configmaps", kube_namespace, "o") is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert store.get("/v1/configmaps", kube_namespace, "o") is None
+    dep = store.get("/v1/configmaps", kube_namespace, "d")
+    assert dep is not None and "ownerReferences" not in dep["metadata"]
+    r = api.request(
+        "DELETE", f"/api/v1/namespaces/{kube_namespace}/configmaps/d", json={"propagationPolicy": "Sideways"}
+    )
+    assert r.status_code == 400

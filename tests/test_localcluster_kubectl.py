@@ -215,3 +215,30 @@ def test_imperative_create_commands_send_protobuf(kubectl, local_cluster, kube_n
     assert svc["spec"]["ports"][0]["port"] == 80 and svc["spec"]["ports"][0]["targetPort"] == 8080
     kubectl("scale", "deployment", "app", "-n", ns, "--replicas=3")
     assert store.get("apps/v1/deployments", ns, "app")["spec"]["replicas"] == 3
+
+
+def test_older_kubectl_1_32_works_too(local_cluster, kube_namespace):
+    import os
+
+    import pytest
+
+    old = "/usr/bin/kubectl"
+    if not os.path.exists(old):
+        pytest.skip("no second kubectl at /usr/bin/kubectl")
+
+    def run(*args, input=None):
+        return subprocess.run(
+            [old, "--kubeconfig", local_cluster.kubeconfig_path, *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=60,
+        )
+
+    out = run("apply", "-n", kube_namespace, "-f", "-", input=DEPLOY)
+    assert out.returncode == 0, out.stderr
+    out = run("apply", "-n", kube_namespace, "-f", "-", input=DEPLOY.replace("replicas: 2", "replicas: 1"))
+    assert "deployment.apps/web configured" in out.stdout, out.stderr
+    out = run("get", "-n", kube_namespace, "deploy", "web", "-o", "jsonpath={.spec.replicas}")
+    assert out.stdout == "1", out.stderr
+    assert "deployments" in run("api-resources").stdout
