@@ -111,14 +111,21 @@ def git_env(creds: RepoCredentials | None, base: Path, timeout: float) -> Iterat
     """Build the environment for git commands using ``creds``; temporary key files live in a
     private directory removed when the block ends."""
     creds = creds or RepoCredentials()
+    username, password = creds.username or "", creds.password or ""
+    secrets = creds.secrets()
+    if creds.github_app_private_key and not password:
+        from kedge.repo.githubapp import installation_token
+
+        username, password = "x-access-token", installation_token(creds, timeout)
+        secrets.append(password)
     env: dict[str, str] = {
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_ASKPASS": str(askpass_script(base)),
         "SSH_ASKPASS": "/bin/false",
         "GCM_INTERACTIVE": "never",
         "GIT_SSH_VARIANT": "ssh",
-        "KEDGE_GIT_USERNAME": creds.username or "",
-        "KEDGE_GIT_PASSWORD": creds.password or "",
+        "KEDGE_GIT_USERNAME": username,
+        "KEDGE_GIT_PASSWORD": password,
     }
     config: list[tuple[str, str]] = [("credential.helper", ""), ("core.hooksPath", "/dev/null")]
     tmp = Path(tempfile.mkdtemp(prefix="kedge-git-", dir=_tmp_root(base)))
@@ -134,10 +141,10 @@ def git_env(creds: RepoCredentials | None, base: Path, timeout: float) -> Iterat
 
         if creds.bearer_token:
             config.append(("http.extraHeader", f"Authorization: Bearer {creds.bearer_token}"))
-        elif creds.force_http_basic_auth and (creds.username or creds.password):
+        elif creds.force_http_basic_auth and (username or password):
             import base64
 
-            token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
+            token = base64.b64encode(f"{username}:{password}".encode()).decode()
             config.append(("http.extraHeader", f"Authorization: Basic {token}"))
         # GIT_SSL_* environment variables beat configuration: set both
         if creds.tls_client_cert_data:
@@ -186,7 +193,7 @@ def git_env(creds: RepoCredentials | None, base: Path, timeout: float) -> Iterat
         for i, (k, v) in enumerate(config):
             env[f"GIT_CONFIG_KEY_{i}"] = k
             env[f"GIT_CONFIG_VALUE_{i}"] = v
-        yield GitEnv(env, creds.secrets())
+        yield GitEnv(env, secrets)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
