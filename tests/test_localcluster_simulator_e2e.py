@@ -948,3 +948,34 @@ def test_events_can_be_switched_off(store: Store) -> None:
         assert store.list("/v1/events", NS) == []
     finally:
         sim.stop()
+
+
+def test_pod_reported_running_elsewhere_is_never_moved_back_to_pending(store: Store) -> None:
+    sim = Simulator(store, pod_startup_delay=30).start()
+    try:
+        pod = store.create(
+            "/v1/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "ext", "namespace": NS},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            },
+        )
+        wait_for(lambda: store.get("/v1/pods", NS, "ext")["spec"].get("nodeName"), what="scheduled")
+        pod = store.get("/v1/pods", NS, "ext")
+        pod["status"] = {"phase": "Running"}
+        store.update("/v1/pods", pod, subresource="status", manager="someone")
+        ready = wait_for(
+            lambda: (
+                (p := store.get("/v1/pods", NS, "ext"))
+                and condition(p, "Ready")
+                and condition(p, "Ready")["status"] == "True"
+                and p
+            )
+        )
+        assert ready["status"]["phase"] == "Running"
+        assert sim.wait_idle(5)
+        assert store.get("/v1/pods", NS, "ext")["status"]["phase"] == "Running"
+    finally:
+        sim.stop()

@@ -94,8 +94,10 @@ class SimContext(Protocol):
         """Record a core/v1 Event about ``obj`` (best effort)."""
         ...
 
-    def first_seen(self, pod: Obj, now: float) -> float:
-        """When the kubelet first saw this pod (remembered per uid, sub-second)."""
+    def first_seen(self, pod: Obj, default: float, reset: bool = False) -> float:
+        """When the kubelet first saw this pod (remembered per uid, sub-second): its
+        ``status.startTime`` if set, else ``default`` the first time it is asked (or always,
+        with ``reset``)."""
         ...
 
     def allocate_lb_ip(self, key: str) -> str: ...

@@ -461,11 +461,11 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     old = pod.get("status") or {}
     pod_ip = old.get("podIP")
     t0 = ctx.first_seen(pod, now)
-    if (
-        not pod_ip
-        and old.get("phase") not in ("Succeeded", "Failed")
-        and now >= t0 + startup_delay(pod, ctx.opts)
-    ):
+    delay = startup_delay(pod, ctx.opts)
+    if old.get("phase") == "Running" and now < t0 + delay:
+        # someone already reports it Running: take it as started, never move it back to Pending
+        t0 = ctx.first_seen(pod, now - delay, reset=True)
+    if not pod_ip and old.get("phase") not in ("Succeeded", "Failed") and now >= t0 + delay:
         pod_ip = ctx.allocate_pod_ip(pod)
     status, wake = pod_status(pod, now, ctx.opts, host_ip, pod_ip, t0)
     if status != old:

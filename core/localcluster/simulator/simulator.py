@@ -321,12 +321,15 @@ class Simulator:
     ) -> None:
         self.recorder.record(obj, kind, type_, reason, message, component, self.clock.now(), host)
 
-    def first_seen(self, pod: Obj, now: float) -> float:
+    def first_seen(self, pod: Obj, default: float, reset: bool = False) -> float:
         uid = m.uid_of(pod)
         with self._lock:
-            seen = self._first_seen.get(uid)
-            if seen is None:
-                seen = m.parse_time((pod.get("status") or {}).get("startTime")) or now
+            seen = None if reset else self._first_seen.get(uid)
+            if reset:
+                seen = default
+                self._first_seen[uid] = seen
+            elif seen is None:
+                seen = m.parse_time((pod.get("status") or {}).get("startTime")) or default
                 self._first_seen[uid] = seen
             return seen
 
