@@ -233,3 +233,15 @@ def test_credentials_from_secrets_and_userinfo_urls(work_repo, git_http, repo_co
         assert HTTP_PASSWORD not in f.name
         if f.is_file() and f.name == "config":
             assert HTTP_PASSWORD not in f.read_text()
+
+
+def test_missing_path_and_escaping_path(work_repo, git_daemon, server):
+    r = work_repo()
+    sha = r.commit({"app/a.yaml": cm("a")})
+    url = git_daemon.url(r.name)
+    with pytest.raises(RenderError) as e:
+        server.generate_manifests(app(url, path="nope"))
+    assert "'nope' does not exist" in str(e.value) and sha in str(e.value)
+    with pytest.raises(RenderError) as e:
+        server.generate_manifests(app(url, path="../../etc"))
+    assert "repository" in str(e.value)

@@ -7,9 +7,10 @@ from typing import Any
 
 from kedge.hookspecs import hookimpl
 from kedge.repo import git as gitsrc
+from kedge.repo.errors import RepoError
 from kedge.repo.paths import safe_join
 from kedge.repo.sources import FetchedSource, SourceContext
-from kedge.repo.urls import strip_userinfo
+from kedge.repo.urls import redact, strip_userinfo
 
 
 def _url(source: dict[str, Any], credentials) -> str:
@@ -42,6 +43,11 @@ class GitSourceType:
                 self._repos(context).checkout(_url(source, credentials), revision, credentials)
             )
             path = safe_join(root, source.get("path") or ".")
+            if not path.is_dir():
+                raise RepoError(
+                    f"path {source.get('path')!r} does not exist in repository {redact(source['repoURL'])} "
+                    f"at revision {revision}"
+                )
         except BaseException:
             stack.close()
             raise
