@@ -529,3 +529,29 @@ def test_custom_resources_and_junk_are_left_alone():
     assert defaulted(copy.deepcopy(cr)) == cr
     apply_defaults({"kind": "Deployment", "apiVersion": "apps/v1", "spec": "not-a-map"})  # no exception
     apply_defaults("not an object")  # type: ignore[arg-type]
+
+
+def test_replication_controller_node_and_pv_defaults():
+    rc = defaulted(
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "metadata": {"name": "rc"},
+            "spec": {"template": pod_template()},
+        }
+    )
+    assert rc["spec"]["selector"] == {"app": "web"} and rc["metadata"]["labels"] == {"app": "web"}
+    assert rc["spec"]["replicas"] == 1
+    node = defaulted(
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}, "status": {"capacity": {"cpu": "4"}}}
+    )
+    assert node["status"]["allocatable"] == {"cpu": "4"}
+    pv = defaulted(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "v"},
+            "spec": {"hostPath": {"path": "/d"}},
+        }
+    )
+    assert pv["spec"]["hostPath"] == {"path": "/d", "type": ""}

@@ -316,6 +316,20 @@ def _replica_set(obj: dict[str, Any]) -> None:
     _template(spec)
 
 
+def _replication_controller(obj: dict[str, Any]) -> None:
+    """v1 ReplicationController: selector and labels default to the template's labels."""
+    spec = _spec(obj)
+    tmpl = spec.get("template")
+    labels = ((tmpl.get("metadata") or {}).get("labels") if isinstance(tmpl, dict) else None) or {}
+    if labels:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        meta = _dict(obj, "metadata")
+        if not meta.get("labels"):
+            meta["labels"] = dict(labels)
+    _replica_set(obj)
+
+
 def _claim_template(pvc: dict[str, Any]) -> None:
     pvc.setdefault("apiVersion", "v1")
     pvc.setdefault("kind", "PersistentVolumeClaim")
@@ -543,6 +557,9 @@ def _pvc(obj: dict[str, Any]) -> None:
 
 def _pv(obj: dict[str, Any]) -> None:
     spec = _spec(obj)
+    hp = spec.get("hostPath")
+    if isinstance(hp, dict) and hp.get("type") is None:
+        hp["type"] = ""
     if not spec.get("persistentVolumeReclaimPolicy"):
         spec["persistentVolumeReclaimPolicy"] = "Retain"
     if not spec.get("volumeMode"):
@@ -565,6 +582,12 @@ def _namespace(obj: dict[str, Any]) -> None:
     status = _dict(obj, "status")
     if not status.get("phase"):
         status["phase"] = "Active"
+
+
+def _node(obj: dict[str, Any]) -> None:
+    status = obj.get("status")
+    if isinstance(status, dict) and status.get("capacity") and status.get("allocatable") is None:
+        status["allocatable"] = dict(status["capacity"])
 
 
 def _storage_class(obj: dict[str, Any]) -> None:
@@ -674,7 +697,8 @@ def _webhooks(obj: dict[str, Any], mutating: bool) -> None:
 _KIND_DEFAULTS: dict[tuple[str, str], Callable[..., None]] = {
     ("", "Pod"): _pod,
     ("", "PodTemplate"): _pod_template,
-    ("", "ReplicationController"): _replica_set,
+    ("", "ReplicationController"): _replication_controller,
+    ("", "Node"): _node,
     ("", "Service"): _service,
     ("", "Endpoints"): _endpoints,
     ("", "Secret"): _secret,
