@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "localcluster": ("kedge.cli.localcluster:localcluster", "Run the embedded local Kubernetes cluster"),
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
     "repo-server": ("kedge.cli.reposerver:repo_server", "Run the repo server (manifest generation over HTTP)"),
+    "app": ("kedge.cli.app:app", "Manage applications"),
+    "up": ("kedge.cli.up:up", "Run Kedge locally: cluster, controller, repo server and API in one process"),
 }
 
 

@@ -1,0 +1,183 @@
+"""The client side of the ``kedge`` CLI: two backends behind one interface.
+
+* **core mode** (:class:`~kedge.cli.client.core.CoreBackend`, like ``argocd --core``): the
+  management cluster directly, through a kubeconfig;
+* **API mode** (:class:`~kedge.cli.client.api.APIBackend`): HTTP to a Kedge API server, with the
+  bearer token saved by ``kedge login``.
+
+Which one a command uses: ``--core`` forces core mode; ``--server``/``KEDGE_SERVER`` or a current
+login context (``~/.config/kedge/config``) selects API mode; otherwise core mode with the
+default kubeconfig. Commands decorate themselves with :func:`client_command` and call
+:func:`backend` to get the connected backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from kedge.cli.client.base import Backend, NotSupported, ResourceDiffView, SyncRequest
+from kedge.cli.output import fail
+
+__all__ = [
+    "Backend",
+    "ConnOptions",
+    "NotSupported",
+    "ResourceDiffView",
+    "SyncRequest",
+    "backend",
+    "client_command",
+    "connection_options",
+]
+
+DEFAULT_NAMESPACE = "argocd"
+_META_KEY = "kedge.conn"
+
+
+@dataclass
+class ConnOptions:
+    core: bool = False
+    kubeconfig: str | None = None
+    kube_context: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    server: str | None = None
+    auth_token: str | None = None
+    insecure: bool = False
+    plaintext: bool = False
+    grpc_web: bool = False
+    config: str | None = None
+    kedge_context: str | None = None
+
+
+_OPTIONS: list[Callable[[Callable], Callable]] = [
+    click.option(
+        "--core", is_flag=True, envvar="KEDGE_CORE", help="Talk to the cluster directly (no API server)."
+    ),
+    click.option("--kubeconfig", envvar="KUBECONFIG", metavar="FILE", help="Kubeconfig for core mode."),
+    click.option(
+        "--kube-context",
+        "--context",
+        "kube_context",
+        metavar="NAME",
+        help="Kubeconfig context for core mode.",
+    ),
+    click.option(
+        "--namespace",
+        "namespace",
+        envvar="KEDGE_NAMESPACE",
+        default=DEFAULT_NAMESPACE,
+        show_default=True,
+        help="Control-plane namespace (core mode).",
+    ),
+    click.option("--server", envvar="KEDGE_SERVER", metavar="HOST:PORT", help="Kedge API server address."),
+    click.option(
+        "--auth-token", envvar="KEDGE_AUTH_TOKEN", metavar="TOKEN", help="Bearer token for the API server."
+    ),
+    click.option("--insecure", is_flag=True, help="Skip TLS certificate verification of the API server."),
+    click.option("--plaintext", is_flag=True, help="Use plain HTTP to the API server."),
+    click.option(
+        "--grpc-web", is_flag=True, hidden=True, help="Accepted for argocd compatibility (ignored)."
+    ),
+    click.option("--config", "config", envvar="KEDGE_CONFIG", metavar="FILE", help="Client config file."),
+    click.option(
+        "--kedge-context", "--argocd-context", "kedge_context", metavar="NAME", help="Login context to use."
+    ),
+]
+
+
+def connection_options(f: Callable) -> Callable:
+    """Add the connection flags to a command; they are collected into ``ctx.meta``."""
+    names = (
+        "core",
+        "kubeconfig",
+        "kube_context",
+        "namespace",
+        "server",
+        "auth_token",
+        "insecure",
+        "plaintext",
+        "grpc_web",
+        "config",
+        "kedge_context",
+    )
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        ctx.meta[_META_KEY] = ConnOptions(**{n: kwargs.pop(n) for n in names})
+        return f(*args, **kwargs)
+
+    for opt in reversed(_OPTIONS):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+def client_command(f: Callable) -> Callable:
+    """Connection flags plus error handling: a KedgeError or HTTP failure prints ``Error: ...``."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kedge.errors import KedgeError
+
+        try:
+            return f(*args, **kwargs)
+        except KedgeError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(str(exc))
+        finally:
+            b = click.get_current_context().meta.pop("kedge.backend", None)
+            if b is not None:
+                b.close()
+
+    return connection_options(wrapper)
+
+
+def options() -> ConnOptions:
+    ctx = click.get_current_context()
+    return ctx.meta.get(_META_KEY) or ConnOptions()
+
+
+def backend() -> Backend:
+    """The backend for the current command (connected lazily, closed when the command ends)."""
+    ctx = click.get_current_context()
+    existing = ctx.meta.get("kedge.backend")
+    if existing is not None:
+        return existing
+    o = options()
+    b: Backend
+    if o.core:
+        b = _core(o)
+    else:
+        from kedge.cli.client.config import LocalConfig
+
+        server, token, insecure, plaintext = o.server, o.auth_token, o.insecure, o.plaintext
+        if not server:
+            ctxinfo = LocalConfig(o.config).context(o.kedge_context)
+            if ctxinfo is not None:
+                server = ctxinfo.server
+                token = token or ctxinfo.token
+                insecure = insecure or ctxinfo.insecure
+                plaintext = plaintext or ctxinfo.plaintext
+        if server:
+            from kedge.cli.client.api import APIBackend
+
+            b = APIBackend(server, token or "", insecure=insecure, plaintext=plaintext)
+        else:
+            b = _core(o)
+    ctx.meta["kedge.backend"] = b
+    return b
+
+
+def _core(o: ConnOptions) -> Backend:
+    from kedge.cli.client.core import CoreBackend
+
+    path = o.kubeconfig
+    if path and os.pathsep in path:
+        path = path.split(os.pathsep)[0]
+    return CoreBackend.from_kubeconfig(path, o.kube_context, o.namespace)

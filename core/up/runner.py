@@ -1,0 +1,153 @@
+"""The ``kedge up`` composition: start every part in order, stop them in reverse order."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kedge.errors import KedgeError
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_MARKER = ".example-registered"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "kedge"
+
+
+@dataclass
+class UpOptions:
+    data_dir: Path = field(default_factory=default_data_dir)
+    port: int = 8080
+    address: str = "127.0.0.1"
+    kubeconfig: str | None = None
+    kube_context: str | None = None
+    namespace: str = "argocd"
+    example: bool = True
+    processors: int = 10
+
+
+class Up:
+    """``start(step)`` runs each part, calling ``step(description)`` before it; ``stop()`` undoes it.
+
+    After ``start``: ``kubeconfig`` (path), ``client`` (management cluster), ``admin_password``
+    (None once argocd-initial-admin-secret was deleted), ``api_url`` (None when no API server is
+    installed), ``example`` (the example's working copy, or None).
+    """
+
+    def __init__(self, options: UpOptions) -> None:
+        self.o = options
+        self.cluster: Any = None
+        self.client: Any = None
+        self.kubeconfig: str = ""
+        self.settings: Any = None
+        self.repo: Any = None
+        self.controller: Any = None
+        self.api: Any = None
+        self.api_url: str | None = None
+        self.api_note: str = ""
+        self.admin_password: str | None = None
+        self.example: Path | None = None
+        self._stops: list[tuple[str, Callable[[], None]]] = []
+
+    def start(self, step: Callable[[str], None] = lambda _: None) -> None:
+        o = self.o
+        o.data_dir.mkdir(parents=True, exist_ok=True)
+        from kedge.kube.client import KubeClient
+
+        if o.kubeconfig:
+            step(f"Connecting to the cluster in {o.kubeconfig}")
+            self.kubeconfig = o.kubeconfig
+            self.client = KubeClient.from_kubeconfig(o.kubeconfig, o.kube_context)
+            self.client.version()
+        else:
+            step("Starting the local cluster")
+            from kedge.localcluster.cluster import LocalCluster
+
+            self.kubeconfig = str(o.data_dir / "kubeconfig")
+            self.cluster = LocalCluster(
+                data_dir=o.data_dir / "cluster", kubeconfig_path=self.kubeconfig, simulate=True
+            ).start()
+            self._stops.append(("local cluster", self.cluster.stop))
+            self.client = KubeClient.from_kubeconfig(self.kubeconfig)
+        self._stops.append(("cluster client", self.client.close))
+
+        step(f"Installing the CRDs and the control plane in namespace {o.namespace}")
+        from kedge.up.bootstrap import bootstrap
+
+        url = f"http://{'localhost' if o.address in ('127.0.0.1', '0.0.0.0') else o.address}:{o.port}"
+        result = bootstrap(self.client, o.namespace, url=url)
+        self.admin_password = result.admin_password
+
+        step("Loading settings")
+        from kedge.up.settings_watch import ClusterSettings
+
+        watcher = ClusterSettings(self.client, o.namespace)
+        self.settings = watcher.start()
+        self._stops.append(("settings", watcher.stop))
+
+        step("Starting the repo server")
+        from kedge.repo.config import RepoServerConfig
+        from kedge.repo.creds import store_from_settings
+        from kedge.repo.server import RepoServer
+
+        s = self.settings.current
+        cfg = RepoServerConfig.from_env(dict(s.params), cache_dir=o.data_dir / "repo-cache")
+        self.repo = RepoServer(cfg, credentials=store_from_settings(s), settings=dict(s.cm))
+
+        step("Starting the application controller")
+        from kedge.controller.controller import AppController
+
+        self.controller = AppController(
+            self.client, self.repo, self.settings, namespace=o.namespace, processors=o.processors
+        )
+        self.controller.start()
+        self._stops.append(("controller", self.controller.stop))
+
+        self._start_api(step)
+
+        if o.example and not (o.data_dir / EXAMPLE_MARKER).exists():
+            step("Creating the guestbook example")
+            from kedge.up import example
+
+            repo_url, work = example.create_repository(o.data_dir)
+            from kedge.up.bootstrap import _create_if_missing
+
+            _create_if_missing(self.client, example.application(o.namespace, repo_url))
+            (o.data_dir / EXAMPLE_MARKER).write_text(repo_url + "\n")
+            self.example = work
+        elif (o.data_dir / "example" / "guestbook").exists():
+            self.example = o.data_dir / "example" / "guestbook"
+
+    def _start_api(self, step: Callable[[str], None]) -> None:
+        try:
+            from kedge.server import serve as api_serve  # type: ignore[attr-defined]  # noqa: F401
+        except ImportError:
+            self.api_note = "the API server is not part of this build yet; use the CLI in core mode"
+            return
+
+    def stop(self) -> None:
+        """Stop everything started, newest first; errors are logged, never raised."""
+        while self._stops:
+            name, fn = self._stops.pop()
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                log.exception("stopping the %s failed", name)
+
+
+def ensure_port_free(address: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((address, port))
+        except OSError as exc:
+            raise KedgeError(f"cannot listen on {address}:{port}: {exc.strerror} (use --port)") from None
