@@ -30,8 +30,3 @@ class PatchError(Exception):
 
 def bad_request(message: str) -> PatchError:
     return PatchError(400, "BadRequest", message)
-
-
-def invalid(message: str, field: str = "") -> PatchError:
-    cause = {"type": "FieldValueInvalid", "message": message, "field": field} if field else None
-    return PatchError(422, "Invalid", message, [cause] if cause else None)

@@ -129,10 +129,6 @@ def members(fs: FieldSet, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, .
             yield from members(child, path)
 
 
-def is_empty(fs: FieldSet) -> bool:
-    return not fs
-
-
 def without_field(fs: FieldSet, name: str) -> FieldSet:
     """``fs`` without the top-level field ``name`` and everything under it."""
     key = "f:" + name
@@ -146,21 +142,6 @@ def only_field(fs: FieldSet, name: str) -> FieldSet:
     return {key: fs[key]} if key in fs else {}
 
 
-def strip_paths(fs: FieldSet, paths: tuple[tuple[str, ...], ...]) -> FieldSet:
-    """Remove the member flag of each given path (like ``Set.Difference`` with a set of those
-    paths), keeping their children."""
-    for path in paths:
-        fs = difference(fs, _single(path))
-    return fs
-
-
-def _single(path: tuple[str, ...]) -> FieldSet:
-    node: FieldSet = {}
-    for pe in reversed(path):
-        node = {pe: node}
-    return node
-
-
 def sort(fs: FieldSet) -> FieldSet:
     """A copy ordered as the API server writes it: ``.`` first, then the children in order.
 
@@ -170,15 +151,6 @@ def sort(fs: FieldSet) -> FieldSet:
 
 
 # --- path elements ---------------------------------------------------------------------
-
-
-def key_element(values: dict[str, Any]) -> str:
-    """``k:`` element for an associative-list item with these key field values."""
-    return "k:" + json.dumps(dict(sorted(values.items())), separators=(",", ":"), ensure_ascii=False)
-
-
-def value_element(value: Any) -> str:
-    return "v:" + json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def path_string(path: tuple[str, ...]) -> str:
