@@ -80,10 +80,20 @@ class AppController:
         self._stop = threading.Event()
         self._cluster_info: dict[str, tuple[str, list[str]]] = {}
         self.stats = {"reconciles": 0, "status_writes": 0}
+        #: called as ``hook(app, state)`` after each reconcile (auto-sync is one)
+        self.on_reconciled: list[Any] = []
+        self.operations: Any = None  # the sync OperationRunner, created by start()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, wait: float = 30.0) -> None:
         self.apps.add_handler(self._on_app)
+        from kedge.controller.autosync import auto_sync
+        from kedge.controller.operations import OperationRunner
+
+        if self.operations is None:
+            self.operations = OperationRunner(self)
+        self.operations.attach()
+        self.on_reconciled.append(lambda app, state: auto_sync(self, app, state))
         self.projects.add_handler(lambda *_: self._refresh_all())
         self.settings.subscribe(self._on_settings)
         self.projects.start()
@@ -94,6 +104,7 @@ class AppController:
             t = threading.Thread(target=self._worker, name=f"status-processor-{i}", daemon=True)
             t.start()
             self._threads.append(t)
+        self.operations.start()
         t = threading.Thread(target=self._resync_loop, name="resync", daemon=True)
         t.start()
         self._threads.append(t)
@@ -101,6 +112,8 @@ class AppController:
     def stop(self) -> None:
         self._stop.set()
         self.queue.shutdown()
+        if self.operations is not None:
+            self.operations.stop()
         self.apps.stop()
         self.projects.stop()
         self.clusters.stop()
@@ -275,6 +288,12 @@ class AppController:
         state.duration = time.monotonic() - started
         state.cpu = time.thread_time() - cpu_started
         self._next_resync[name] = time.monotonic() + self.resync
+        if result is not None:
+            for hook in self.on_reconciled:
+                try:
+                    hook(app, state)
+                except Exception:  # noqa: BLE001 - a hook must not break reconciliation
+                    log.exception("post-reconcile hook failed for %s", name)
         return state
 
     def _write_status(self, app: dict[str, Any], new_status: dict[str, Any]) -> None:

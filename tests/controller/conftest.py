@@ -81,3 +81,44 @@ def controller(kube, control_ns, tmp_path):
     ctl.start()
     yield ctl
     ctl.stop()
+
+
+SYNC_TEST_PARAMS = {
+    "controller.sync.wave.delay.seconds": "0.1",
+    "controller.sync.timeout.seconds": "60",
+    "controller.self.heal.backoff.timeout.seconds": "0.3",
+    "controller.self.heal.backoff.factor": "2",
+    "controller.self.heal.backoff.cap.seconds": "2",
+}
+
+
+def make_sync_controller(kube, namespace, cache_dir, params=None):
+    """An AppController with its operation runner tuned for tests (short wave delay, short
+    self-heal back-off, 60 s sync timeout). The caller starts and stops it."""
+    from kedge.controller.controller import AppController
+    from kedge.repo.config import RepoServerConfig
+    from kedge.repo.server import RepoServer
+    from kedge.settings import SettingsManager
+
+    settings = SettingsManager()
+    settings.update(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "argocd-cmd-params-cm", "namespace": namespace},
+                "data": {**SYNC_TEST_PARAMS, **(params or {})},
+            }
+        ]
+    )
+    repo = RepoServer(RepoServerConfig(cache_dir=cache_dir, exec_timeout=30.0))
+    return AppController(kube, repo, settings, namespace=namespace, processors=4, resync=60)
+
+
+@pytest.fixture
+def sync_controller(kube, control_ns, tmp_path):
+    """A started controller whose syncs run fast (see make_sync_controller)."""
+    ctl = make_sync_controller(kube, control_ns, tmp_path / "repo-cache")
+    ctl.start()
+    yield ctl
+    ctl.stop()

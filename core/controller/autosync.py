@@ -1,0 +1,174 @@
+"""Automated sync (``spec.syncPolicy.automated``), decided after each comparison.
+
+As Argo CD:
+
+* only an OutOfSync app without a pending operation and not being deleted is synced;
+* without ``prune``, an app whose only differences are resources to prune is left alone;
+* a revision is auto-synced once: if the last operation already synced this revision (and the
+  same source) it is not attempted again — a failed attempt stays failed until a new commit
+  (or a manual sync); with ``selfHeal`` a successful revision is synced again when the live
+  state drifts, after a back-off (``controller.self.heal.backoff.timeout.seconds`` 2,
+  ``...factor`` 3, ``...cap.seconds`` 300; the attempt count is kept in
+  ``operation.sync.selfHealAttemptsCount`` and resets with a new revision); a self-heal
+  syncs only the resources that drifted;
+* with ``prune`` but not ``allowEmpty``, a sync that would delete every resource is refused;
+* sync windows must allow automated syncs;
+* the operation carries ``initiatedBy: {automated: true}``, the policy's ``syncOptions`` and
+  ``retry``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from kedge.controller.operations import (
+    _parse_time,
+    _write_operation,
+    get_app,
+    is_automated,
+    operation_in_progress,
+)
+from kedge.controller.windows import can_sync
+from kedge.errors import KedgeError
+from kedge.kube.client import KubeError
+from kedge.sync.retry import self_heal_delay
+
+if TYPE_CHECKING:
+    from kedge.controller.controller import AppController, AppState
+
+log = logging.getLogger(__name__)
+
+
+def _param(params: dict[str, str], key: str, default: float) -> float:
+    try:
+        return float(params.get(key) or default)
+    except ValueError:
+        return default
+
+
+def _strip_target(source: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (source or {}).items() if k != "targetRevision"}
+
+
+def already_attempted(app: dict[str, Any], revisions: list[str]) -> tuple[bool, dict[str, Any]]:
+    """Whether the last operation synced these revision(s) of the current source(s); returns
+    (attempted, the last operationState)."""
+    st = (app.get("status") or {}).get("operationState") or {}
+    result = st.get("syncResult") or {}
+    spec = app.get("spec") or {}
+    if not st or not result:
+        return False, st
+    if spec.get("sources"):
+        if result.get("revisions") != revisions:
+            return False, st
+        same = [_strip_target(s) for s in result.get("sources") or []] == [
+            _strip_target(s) for s in spec["sources"]
+        ]
+        return same, st
+    if not revisions or result.get("revision") != revisions[0]:
+        return False, st
+    return _strip_target(result.get("source")) == _strip_target(spec.get("source")), st
+
+
+def decide(
+    app: dict[str, Any], state: AppState, project: dict[str, Any] | None, params: dict[str, str]
+) -> tuple[dict[str, Any] | None, str, float]:
+    """(operation to request or None, reason when skipped, seconds after which to look again or 0)."""
+    if not is_automated(app):
+        return None, "", 0.0
+    meta = app.get("metadata") or {}
+    if app.get("operation") or operation_in_progress(app):
+        return None, "skipping auto-sync: another operation is in progress", 0.0
+    if meta.get("deletionTimestamp"):
+        return None, "skipping auto-sync: application is being deleted", 0.0
+    result = state.result
+    if result is None or result.sync_status != "OutOfSync" or not state.revisions:
+        return None, "", 0.0
+    spec = app.get("spec") or {}
+    policy = (spec.get("syncPolicy") or {}).get("automated") or {}
+    prune = bool(policy.get("prune"))
+    out = [r for r in result.resources if r.status != "Synced" and not r.ignore_extraneous]
+    if not prune and out and all(r.requires_pruning for r in out):
+        return (
+            None,
+            "Skipping sync attempt: need to prune extra resources only but automated prune is disabled",
+            0.0,
+        )
+    desired = list(state.revisions)
+    shown = desired[0] if len(desired) == 1 else ", ".join(desired)
+    attempted, last = already_attempted(app, desired)
+    sync: dict[str, Any] = {}
+    if attempted:
+        phase = last.get("phase")
+        if phase != "Succeeded":
+            return None, f"Failed sync attempt to {shown}: {last.get('message', '')}", 0.0
+        if not policy.get("selfHeal"):
+            return None, f"Skipping auto-sync: most recent sync already to {shown}", 0.0
+        attempts = int(((last.get("operation") or {}).get("sync") or {}).get("selfHealAttemptsCount") or 0)
+        delay = self_heal_delay(
+            attempts + 1,
+            timeout=_param(params, "controller.self.heal.backoff.timeout.seconds", 2.0),
+            factor=_param(params, "controller.self.heal.backoff.factor", 3.0),
+            cap=_param(params, "controller.self.heal.backoff.cap.seconds", 300.0),
+        )
+        finished = _parse_time(last.get("finishedAt"))
+        if finished is not None:
+            left = delay - (datetime.now(UTC) - finished).total_seconds()
+            if left > 0:
+                return None, f"Skipping auto-sync: self-heal back-off, next attempt in {left:.1f}s", left
+        sync["selfHealAttemptsCount"] = attempts + 1
+        sync["resources"] = [
+            {"group": r.key.group, "kind": r.key.kind, "namespace": r.key.namespace, "name": r.key.name}
+            for r in out
+            if not r.requires_pruning or prune
+        ]
+    if prune and not policy.get("allowEmpty"):
+        if result.resources and all(r.requires_pruning for r in result.resources):
+            return None, f"Skipping sync attempt to {shown}: auto-sync will wipe out all resources", 0.0
+    decision = can_sync(project, app, manual=False)
+    if not decision:
+        return None, f"Sync prevented by sync window: {decision.message}", 60.0
+    if spec.get("sources"):
+        sync["revisions"] = desired
+    else:
+        sync["revision"] = desired[0]
+    if prune:
+        sync["prune"] = True
+    options = (spec.get("syncPolicy") or {}).get("syncOptions")
+    if options:
+        sync["syncOptions"] = list(options)
+    op: dict[str, Any] = {"sync": sync, "initiatedBy": {"automated": True}}
+    retry = (spec.get("syncPolicy") or {}).get("retry")
+    if retry:
+        op["retry"] = retry
+    return op, "", 0.0
+
+
+def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -> None:
+    """Called after each reconcile: request an automated sync when the policy says so."""
+    if not is_automated(app):
+        return
+    name = app["metadata"]["name"]
+    try:
+        fresh = get_app(controller.client, controller.namespace, name)
+    except KedgeError:
+        return
+    op, reason, again = decide(fresh, state, controller.project_of(fresh), controller.settings.current.params)
+    runner = getattr(controller, "operations", None)
+    if runner is not None and reason:
+        runner.last_skip[name] = reason
+    if again > 0:
+        controller.queue.add_after(name, again)
+    if op is None:
+        if reason:
+            log.debug("%s: %s", name, reason)
+        return
+    try:
+        _write_operation(controller.client, fresh, op)
+        log.info(
+            "%s: auto-sync to %s initiated", name, (op["sync"].get("revision") or op["sync"].get("revisions"))
+        )
+    except (KedgeError, KubeError) as exc:
+        log.info("%s: auto-sync not requested: %s", name, exc)
