@@ -337,37 +337,99 @@ class OpenAPICache:
         return hit
 
 
-def unknown_fields(
-    obj: Any, schema: dict[str, Any], comps: dict[str, Any], path: str = "", out: list[str] | None = None
-) -> list[str]:
-    """Dotted paths of fields the schema does not know (``spec.template.spec.containers[0].foo``)."""
-    if out is None:
-        out = []
-    if len(out) > 50:
-        return out
+def _resolve(schema: dict[str, Any], comps: dict[str, Any]) -> dict[str, Any]:
     while "allOf" in schema and schema["allOf"] and "$ref" in schema["allOf"][0]:
-        ref = schema["allOf"][0]["$ref"].rsplit("/", 1)[1]
-        schema = comps.get(ref, {})
+        schema = comps.get(schema["allOf"][0]["$ref"].rsplit("/", 1)[1], {})
     if "$ref" in schema:
         schema = comps.get(schema["$ref"].rsplit("/", 1)[1], {})
-    if schema.get("x-kubernetes-preserve-unknown-fields") and "properties" not in schema:
-        return out
-    if isinstance(obj, dict):
-        props = schema.get("properties")
-        addl = schema.get("additionalProperties")
-        if props is not None:
-            for k, v in obj.items():
-                sub = props.get(k)
-                p = f"{path}.{k}" if path else k
-                if sub is None:
-                    if addl is None and not schema.get("x-kubernetes-preserve-unknown-fields"):
-                        out.append(p)
-                    continue
-                unknown_fields(v, sub, comps, p, out)
-        elif isinstance(addl, dict):
-            for k, v in obj.items():
-                unknown_fields(v, addl, comps, f"{path}.{k}" if path else k, out)
-    elif isinstance(obj, list) and isinstance(schema.get("items"), dict):
-        for i, v in enumerate(obj):
-            unknown_fields(v, schema["items"], comps, f"{path}[{i}]", out)
-    return out
+    return schema
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+def _wrong_type(v: Any, schema: dict[str, Any], lenient_strings: bool) -> str | None:
+    """The expected type when ``v`` does not fit ``schema`` (None: fits, or null)."""
+    if v is None:
+        return None
+    if schema.get("x-kubernetes-int-or-string"):
+        ok = isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+        return None if ok else "integer or string"
+    t = schema.get("type")
+    if t is None:
+        return None
+    if t == "object":
+        ok = isinstance(v, dict)
+    elif t == "array":
+        ok = isinstance(v, list)
+    elif t == "string":
+        # Quantity fields are plain strings in the client's models, and take numbers too
+        ok = isinstance(v, str) or (
+            lenient_strings and isinstance(v, int | float) and not isinstance(v, bool)
+        )
+    elif t == "integer":
+        ok = (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    elif t == "number":
+        ok = isinstance(v, int | float) and not isinstance(v, bool)
+    elif t == "boolean":
+        ok = isinstance(v, bool)
+    else:
+        ok = True
+    return None if ok else t
+
+
+def check_object(
+    obj: Any,
+    schema: dict[str, Any],
+    comps: dict[str, Any],
+    *,
+    prune: bool = False,
+    lenient_strings: bool = True,
+) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """Walk ``obj`` along ``schema``: (paths of unknown fields, [(path, expected type, got)]).
+
+    ``prune``: also delete the unknown fields (what the API server does for custom resources).
+    Paths look like ``spec.template.spec.containers[0].foo``.
+    """
+    unknown: list[str] = []
+    wrong: list[tuple[str, str, str]] = []
+
+    def walk(o: Any, sch: dict[str, Any], path: str) -> None:
+        if len(unknown) + len(wrong) > 50:
+            return
+        sch = _resolve(sch, comps)
+        expected = _wrong_type(o, sch, lenient_strings)
+        if expected is not None:
+            wrong.append((path or "<root>", expected, _JSON_TYPES.get(type(o), type(o).__name__)))
+            return
+        preserve = sch.get("x-kubernetes-preserve-unknown-fields")
+        if isinstance(o, dict):
+            props = sch.get("properties")
+            addl = sch.get("additionalProperties")
+            if props is not None:
+                for k in list(o):
+                    p = f"{path}.{k}" if path else k
+                    sub = props.get(k)
+                    if sub is None:
+                        if isinstance(addl, dict):
+                            walk(o[k], addl, p)
+                        elif not preserve and addl is not True:
+                            unknown.append(p)
+                            if prune:
+                                del o[k]
+                        continue
+                    walk(o[k], sub, p)
+            elif isinstance(addl, dict):
+                for k, v in o.items():
+                    walk(v, addl, f"{path}.{k}" if path else k)
+        elif isinstance(o, list) and isinstance(sch.get("items"), dict):
+            for i, v in enumerate(o):
+                walk(v, sch["items"], f"{path}[{i}]")
+
+    walk(obj, schema, "")
+    return unknown, wrong
+
+
+def unknown_fields(obj: Any, schema: dict[str, Any], comps: dict[str, Any]) -> list[str]:
+    """Dotted paths of fields the schema does not know."""
+    return check_object(obj, schema, comps)[0]

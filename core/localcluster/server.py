@@ -19,7 +19,7 @@ import orjson
 
 from kedge.localcluster import discovery, patching, tables
 from kedge.localcluster.contract import BadRequestError, ConflictError, GoneError, NotFoundError, StoreError
-from kedge.localcluster.openapi import OpenAPICache, unknown_fields
+from kedge.localcluster.openapi import OpenAPICache, check_object
 from kedge.localcluster.registry import ResourceInfo
 from kedge.localcluster.selectors import (
     SelectorError,
@@ -423,12 +423,41 @@ class APIServer:
         schema = self.openapi.schema_for(info)
         if schema is None:
             return
-        if info.crd is not None:
-            unknown = _prune(obj, schema[0], schema[1])
-        else:
-            if mode == "Ignore":
-                return
-            unknown = unknown_fields(obj, schema[0], schema[1])
+        if not isinstance(obj.get("metadata", {}), dict):
+            raise ApiError(
+                400, "BadRequest", f"metadata: expected an object, got {type(obj['metadata']).__name__}"
+            )
+        is_cr = info.crd is not None
+        unknown, wrong = check_object(obj, schema[0], schema[1], prune=is_cr, lenient_strings=not is_cr)
+        if wrong:
+            details = [f"{p}: expected {exp}, got {got}" for p, exp, got in wrong]
+            if is_cr:
+                causes = [
+                    {
+                        "reason": "FieldValueTypeInvalid",
+                        "message": f"Invalid value: {got}: {p} in body must be of type {exp}",
+                        "field": p,
+                    }
+                    for p, exp, got in wrong
+                ]
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f'{info.kind}.{info.group} "{(obj.get("metadata") or {}).get("name", "")}" is invalid: '
+                    + "; ".join(details),
+                    {
+                        "name": (obj.get("metadata") or {}).get("name", ""),
+                        "group": info.group,
+                        "kind": info.kind,
+                        "causes": causes,
+                    },
+                )
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
+                + "; ".join(details),
+            )
         if not unknown or mode == "Ignore":
             return
         msgs = [f'unknown field "{p}"' for p in unknown]
@@ -805,7 +834,8 @@ class APIServer:
         dry: bool,
         live: dict[str, Any] | None = None,
     ) -> tuple[int, bytes, str]:
-        replicas = (scale.get("spec") or {}).get("replicas")
+        spec = scale.get("spec")
+        replicas = spec.get("replicas") if isinstance(spec, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise ApiError(
                 422,
@@ -829,7 +859,10 @@ class APIServer:
             if raw is None:
                 raise self._not_found(info, name)
             live = loads(raw)
-        want_rv = (scale.get("metadata") or {}).get("resourceVersion") or live["metadata"]["resourceVersion"]
+        smeta = scale.get("metadata")
+        want_rv = (smeta.get("resourceVersion") if isinstance(smeta, dict) else None) or live["metadata"][
+            "resourceVersion"
+        ]
         new = loads(dumps(live))
         spec_path = info.scale_paths[0] if info.scale_paths else ".spec.replicas"
         _set_path(new, spec_path, replicas)
@@ -1042,37 +1075,6 @@ def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
             nxt = cur[p] = {}
         cur = nxt
     cur[parts[-1]] = value
-
-
-def _prune(obj: Any, schema: dict[str, Any], comps: dict[str, Any], path: str = "") -> list[str]:
-    """Drop fields a CRD's structural schema does not declare (as the API server prunes them);
-    returns their paths. ``metadata`` is checked against ObjectMeta without pruning."""
-    out: list[str] = []
-    if "allOf" in schema and schema["allOf"] and "$ref" in schema["allOf"][0]:
-        return unknown_fields(obj, schema, comps, path)
-    if schema.get("x-kubernetes-preserve-unknown-fields") and "properties" not in schema:
-        return out
-    if isinstance(obj, dict):
-        props = schema.get("properties")
-        addl = schema.get("additionalProperties")
-        if props is not None:
-            for k in list(obj):
-                p = f"{path}.{k}" if path else k
-                if k not in props:
-                    if not path and k in ("apiVersion", "kind", "metadata"):
-                        continue
-                    if addl is None and not schema.get("x-kubernetes-preserve-unknown-fields"):
-                        out.append(p)
-                        del obj[k]
-                    continue
-                out.extend(_prune(obj[k], props[k], comps, p))
-        elif isinstance(addl, dict):
-            for k, v in obj.items():
-                out.extend(_prune(v, addl, comps, f"{path}.{k}" if path else k))
-    elif isinstance(obj, list) and isinstance(schema.get("items"), dict):
-        for i, v in enumerate(obj):
-            out.extend(_prune(v, schema["items"], comps, f"{path}[{i}]"))
-    return out
 
 
 __all__ = ["APIServer", "BadRequestError", "status_body"]
