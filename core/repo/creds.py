@@ -169,8 +169,13 @@ def pick_credentials(
     url: str,
     repositories: Iterable[RepoCredentials | Mapping[str, Any]] = (),
     repo_creds: Iterable[RepoCredentials | Mapping[str, Any]] = (),
+    *,
+    project: str = "",
 ) -> RepoCredentials | None:
-    """The credentials to use for ``url``.
+    """The credentials to use for ``url`` (for an app of ``project``).
+
+    Project-scoped Secrets (``project: x``) apply only to apps of that project and win over
+    global ones for them.
 
     An exact repository Secret (normalised URL equality) wins; its empty fields are filled from
     the longest matching repo-creds template (Argo CD's behaviour for a repository Secret
@@ -180,10 +185,20 @@ def pick_credentials(
     repos = [r if isinstance(r, RepoCredentials) else RepoCredentials.from_mapping(r) for r in repositories]
     templates = [t if isinstance(t, RepoCredentials) else RepoCredentials.from_mapping(t) for t in repo_creds]
     key = normalize_url(url)
-    exact = next((r for r in repos if r.url and normalize_url(r.url) == key), None)
+
+    def usable(c: RepoCredentials) -> bool:
+        return not c.project or c.project == project
+
+    def rank(c: RepoCredentials) -> int:
+        return 1 if c.project and c.project == project else 0
+
+    exacts = [r for r in repos if r.url and usable(r) and normalize_url(r.url) == key]
+    exact = max(exacts, key=rank) if exacts else None
     best: RepoCredentials | None = None
     for t in templates:
-        if t.url and _prefix_matches(t.url, url) and (best is None or len(t.url) > len(best.url)):
+        if not (t.url and usable(t) and _prefix_matches(t.url, url)):
+            continue
+        if best is None or (len(t.url), rank(t)) > (len(best.url), rank(best)):
             best = t
     if exact is not None:
         return exact.merged_with(best) if best is not None and not exact.has_auth() else exact
@@ -215,14 +230,18 @@ class CredentialStore:
         self.known_hosts = known_hosts
         self.tls_certs = dict(tls_certs or {})  # host name -> PEM bundle (argocd-tls-certs-cm)
 
-    def for_url(self, url: str) -> RepoCredentials:
-        """Credentials for ``url`` (an empty :class:`RepoCredentials` when none are configured),
-        with URL-embedded userinfo moved out of the URL and host trust data attached."""
+    def for_url(self, url: str, project: str = "") -> RepoCredentials:
+        """Credentials for ``url`` used by an app of ``project`` (an empty
+        :class:`RepoCredentials` when none are configured), with URL-embedded userinfo moved out
+        of the URL and host trust data attached."""
         from dataclasses import replace
 
         from kedge.repo.urls import host_port
 
-        creds = replace(pick_credentials(url, self.repositories, self.repo_creds) or RepoCredentials(url=url))
+        creds = replace(
+            pick_credentials(url, self.repositories, self.repo_creds, project=project)
+            or RepoCredentials(url=url)
+        )
         stripped, user, pw = strip_userinfo(url)
         if user and not creds.username:
             creds.username = user

@@ -191,7 +191,7 @@ class RepoServer:
             if not src.get("repoURL"):
                 raise RenderError(f"application {meta.get('name', '?')}: source {i} has no repoURL")
             provider = source_type_for(src)
-            creds = self._creds(src)
+            creds = self._creds(src, str(spec.get("project") or ""))
             target = revs[i] if revs[i] is not None else str(src.get("targetRevision") or "")
             resolved.append(self._resolve(provider, src, target, creds, ctx))
             providers.append(provider)
@@ -360,8 +360,8 @@ class RepoServer:
         self.cache.set(key, meta)
         return meta
 
-    def _creds(self, src: dict[str, Any]) -> RepoCredentials:
-        return self.credentials.for_url(src["repoURL"])
+    def _creds(self, src: dict[str, Any], project: str = "") -> RepoCredentials:
+        return self.credentials.for_url(src["repoURL"], project)
 
     @staticmethod
     def _resolve(provider, src, target: str, creds, ctx) -> str:

@@ -102,3 +102,29 @@ def test_render_errors_are_one_line(tmp_path, work_repo, git_daemon):
         assert out.stderr.startswith("Error: ") and "Traceback" not in out.stderr, out.stderr
         for n in needles:
             assert n in out.stderr, (n, out.stderr)
+
+
+def test_render_with_config_dir_credentials(tmp_path, work_repo, git_http):
+    from conftest import HTTP_PASSWORD, HTTP_USER
+
+    r = work_repo()
+    r.commit({"app/cm.yaml": cm("private")})
+    url = git_http.url(r.name)
+    cfg = tmp_path / "config"
+    cfg.mkdir()
+    (cfg / "repo.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "private", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+                "stringData": {"url": url, "username": HTTP_USER, "password": HTTP_PASSWORD},
+            }
+        )
+    )
+    f = write_app(tmp_path, url)
+    out = kedge("admin", "app", "render", str(f), cache=tmp_path / "c")
+    assert out.returncode == 1 and "authentication" in out.stderr and HTTP_PASSWORD not in out.stderr
+    out = kedge("admin", "app", "render", str(f), "--config-dir", str(cfg), cache=tmp_path / "c")
+    assert out.returncode == 0, out.stderr
+    assert yaml.safe_load(out.stdout)["metadata"]["name"] == "private"

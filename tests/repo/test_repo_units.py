@@ -117,3 +117,14 @@ def test_credential_store_moves_userinfo_out_of_url():
     c = store.for_url("https://me:tok@git.example.com/a.git")
     assert c.url == "https://git.example.com/a.git" and (c.username, c.password) == ("me", "tok")
     assert c.ca_data == "PEM"
+
+
+def test_project_scoped_credentials():
+    repos = [
+        {"url": "https://git.example.com/a", "username": "global"},
+        {"url": "https://git.example.com/a", "username": "team", "project": "team"},
+        {"url": "https://git.example.com/b", "username": "other-only", "project": "other"},
+    ]
+    assert pick_credentials("https://git.example.com/a", repos, project="team").username == "team"
+    assert pick_credentials("https://git.example.com/a", repos, project="default").username == "global"
+    assert pick_credentials("https://git.example.com/b", repos, project="default") is None
