@@ -73,7 +73,7 @@ class TimerQueue:
     the earliest deadline (or until a manual clock jumps); one pending deadline per key (the
     earliest wins), so the heap stays bounded by the number of keys."""
 
-    def __init__(self, clock: Clock, fire: Callable[[Hashable], None], max_sleep: float = 5.0) -> None:
+    def __init__(self, clock: Clock, fire: Callable[[Hashable], None], max_sleep: float = 60.0) -> None:
         self._clock = clock
         self._fire = fire
         self._max_sleep = max_sleep
