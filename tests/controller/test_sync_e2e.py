@@ -116,13 +116,13 @@ def live(kube, api_version, kind, ns, name):
 
 def test_create_sync_healthy_history_and_wait(kube, sync_controller, control_ns, app_repo, kube_namespace):
     head = app_repo.commit(files(deployment("web"), configmap("settings")), "first")
-    kube.apply(application("guestbook", control_ns, app_repo.url, kube_namespace))
-    wait_for(lambda: get_app(kube, control_ns, "guestbook").get("status", {}).get("sync", {}).get("revision"))
+    kube.apply(application("gb-create", control_ns, app_repo.url, kube_namespace))
+    wait_for(lambda: get_app(kube, control_ns, "gb-create").get("status", {}).get("sync", {}).get("revision"))
 
-    ops.request_sync(kube, control_ns, "guestbook", initiated_by="alice")
+    ops.request_sync(kube, control_ns, "gb-create", initiated_by="alice")
     with pytest.raises(ops.OperationError, match="another operation is already in progress"):
-        ops.request_sync(kube, control_ns, "guestbook")
-    st = finished(kube, control_ns, "guestbook")
+        ops.request_sync(kube, control_ns, "gb-create")
+    st = finished(kube, control_ns, "gb-create")
     assert st["phase"] == "Succeeded", st
     assert st["message"] == "successfully synced (all tasks run)"
     result = st["syncResult"]
@@ -132,7 +132,7 @@ def test_create_sync_healthy_history_and_wait(kube, sync_controller, control_ns,
     assert by_name["settings"]["message"] == "configmap/settings created"
     assert st["startedAt"] and st["finishedAt"]
 
-    app = ops.wait(kube, control_ns, "guestbook", timeout=30, poll=0.1)
+    app = ops.wait(kube, control_ns, "gb-create", timeout=30, poll=0.1)
     assert app["status"]["health"]["status"] == "Healthy"
     history = app["status"]["history"]
     assert [h["id"] for h in history] == [0]
@@ -141,6 +141,6 @@ def test_create_sync_healthy_history_and_wait(kube, sync_controller, control_ns,
     dep = live(kube, "apps/v1", "Deployment", kube_namespace, "web")
     assert (
         dep["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"]
-        == f"guestbook:apps/Deployment:{kube_namespace}/web"
+        == f"gb-create:apps/Deployment:{kube_namespace}/web"
     )
     assert any(m["manager"] == "argocd-controller" for m in dep["metadata"]["managedFields"])
