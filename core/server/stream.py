@@ -1,0 +1,147 @@
+"""``/api/v1/stream/applications``: server-sent events of application changes, as Argo CD's
+watch: every line is ``data: {"result": {"type": "ADDED|MODIFIED|DELETED", "application": {...}}}``.
+
+A new watcher first gets the current applications as ADDED, then live changes. Each event is
+filtered by the same query parameters as the list, and by RBAC (``applications, get``) against
+the current policy. The token is re-checked every keep-alive period; a revoked or expired
+token ends the stream. A watcher that falls more than :data:`QUEUE_SIZE` events behind is
+disconnected (it reconnects and gets a fresh snapshot) rather than buffering without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from kedge.server.api.applications import LIST_QUERY, app_filter
+from kedge.server.api.common import rbac_object, with_kind
+from kedge.server.http import APIRequest
+from kedge.server.routes import route
+
+QUEUE_SIZE = 10_000
+KEEPALIVE = 15.0
+_OVERFLOW = object()
+
+
+def encode(etype: str, app: dict[str, Any]) -> bytes:
+    return (
+        b"data: "
+        + orjson.dumps({"result": {"type": etype, "application": with_kind(app, "Application")}})
+        + b"\n\n"
+    )
+
+
+class _Watcher:
+    __slots__ = ("loop", "queue", "closed")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.closed = False
+
+    def push(self, item: Any) -> None:
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.closed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(_OVERFLOW)
+
+
+class Broadcaster:
+    """Fans informer events out to watchers on the event loop (one encoding per event)."""
+
+    def __init__(self, apps_informer: Any) -> None:
+        self._watchers: set[_Watcher] = set()
+        self._lock = threading.Lock()
+        apps_informer.add_handler(self._on_app)
+
+    def subscribe(self) -> _Watcher:
+        w = _Watcher(asyncio.get_running_loop())
+        with self._lock:
+            self._watchers.add(w)
+        return w
+
+    def unsubscribe(self, w: _Watcher) -> None:
+        with self._lock:
+            self._watchers.discard(w)
+
+    @property
+    def count(self) -> int:
+        return len(self._watchers)
+
+    def _on_app(self, etype: str, new: dict[str, Any] | None, old: dict[str, Any] | None) -> None:
+        app = new if new is not None else old
+        if app is None:
+            return
+        with self._lock:
+            watchers = list(self._watchers)
+        if not watchers:
+            return
+        item = (etype, app, encode(etype, app))
+        for w in watchers:
+            try:
+                w.loop.call_soon_threadsafe(w.push, item)
+            except RuntimeError:  # the loop is closed
+                self.unsubscribe(w)
+
+
+@route(
+    "GET",
+    "/api/v1/stream/applications",
+    summary="Server-sent events of application changes (filtered like the list, and by RBAC)",
+    tag="ApplicationService",
+    query=LIST_QUERY,
+    content_type="text/event-stream",
+)
+async def watch_applications(req: APIRequest) -> StreamingResponse:
+    b = req.backend
+    ok = app_filter(req)
+    authz = b.authz
+    subjects = authz.filter_subjects(req.principal, "applications")
+    broadcaster: Broadcaster = b.extras["broadcaster"]
+    token = req.principal.token if req.principal else ""
+
+    def may(app: dict[str, Any]) -> bool:
+        return authz.enforcer().enforce(subjects, "applications", "get", rbac_object(app))
+
+    watcher = broadcaster.subscribe()
+    snapshot = sorted(b.controller.apps.list(), key=lambda a: (a.get("metadata") or {}).get("name", ""))
+
+    async def events():
+        try:
+            for app in snapshot:
+                if ok(app) and may(app):
+                    yield encode("ADDED", app)
+            while True:
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), timeout=KEEPALIVE)
+                except TimeoutError:
+                    if token:
+                        try:
+                            await run_in_threadpool(b.auth.authenticate, token)
+                        except Exception:  # noqa: BLE001 - any auth failure ends the stream
+                            return
+                    yield b": keep-alive\n\n"
+                    continue
+                if item is _OVERFLOW:
+                    return
+                etype, app, payload = item
+                if ok(app) and may(app):
+                    yield payload
+        finally:
+            broadcaster.unsubscribe(watcher)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
