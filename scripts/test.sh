@@ -13,6 +13,7 @@ command -v redis-server >/dev/null || apt_needed+=(redis-server)
 [ -x /usr/sbin/sshd ] || apt_needed+=(openssh-server)
 command -v chromium >/dev/null || apt_needed+=(chromium)
 command -v git >/dev/null || apt_needed+=(git)
+command -v docker-registry >/dev/null || apt_needed+=(docker-registry)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   echo "==> apt-get install ${apt_needed[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -51,6 +51,7 @@ _FIELD_MAP = {
     "noProxy": "no_proxy",
     "enableLFS": "enable_lfs",
     "enableOCI": "enable_oci",
+    "insecureOCIForceHttp": "insecure_oci_force_http",
     "forceHttpBasicAuth": "force_http_basic_auth",
     "githubAppID": "github_app_id",
     "githubAppInstallationID": "github_app_installation_id",
@@ -58,7 +59,7 @@ _FIELD_MAP = {
     "githubAppEnterpriseBaseUrl": "github_app_enterprise_base_url",
 }
 
-_BOOL_FIELDS = {"insecure", "enable_lfs", "enable_oci", "force_http_basic_auth"}
+_BOOL_FIELDS = {"insecure", "enable_lfs", "enable_oci", "force_http_basic_auth", "insecure_oci_force_http"}
 
 
 @dataclass
@@ -80,6 +81,7 @@ class RepoCredentials:
     no_proxy: str = ""
     enable_lfs: bool = False
     enable_oci: bool = False
+    insecure_oci_force_http: bool = False
     force_http_basic_auth: bool = False
     github_app_id: str = ""
     github_app_installation_id: str = ""

@@ -247,15 +247,49 @@ class HelmRepos:
             f"chart {chart!r} has no version {version!r} in Helm repository {redact(url)}"
         )
 
+    def _oci(self, url: str, chart: str, creds):
+        from kedge.repo.oci import OciClient
+
+        return OciClient(
+            url, chart, creds, timeout=self.config.http_timeout, max_bytes=self.config.helm_chart_max_bytes
+        )
+
+    def _oci_versions(self, url: str, chart: str, creds, refresh: bool) -> list[str]:
+        key = url_key(url) + "|oci|" + chart
+        with self._lock:
+            cached = self._index.get(key)
+        if (
+            cached
+            and not refresh
+            and time.monotonic() - cached.fetched_at < self.config.revision_cache_expiration
+        ):
+            return [v.version for v in cached.entries.get(chart, [])]
+        client = self._oci(url, chart, creds)
+        try:
+            tags = client.tags()
+        finally:
+            client.close()
+        self.stats["index"] += 1
+        with self._lock:
+            self._index[key] = _Index({chart: [ChartVersion(chart, t, []) for t in tags]}, time.monotonic())
+        return tags
+
     def resolve(
         self, url: str, chart: str, revision: str, creds: RepoCredentials | None, *, refresh: bool = False
     ) -> str:
         """The chart version for ``targetRevision`` (exact version or semver range)."""
+        from kedge.repo.oci import is_oci
+
         rev = (revision or "").strip()
-        versions = self.index(url, creds, refresh=refresh).get(chart)
-        if not versions:
-            raise RevisionNotFoundError(f"chart {chart!r} not found in Helm repository {redact(url)}")
-        names = [v.version for v in versions]
+        if is_oci(url, creds):
+            names = self._oci_versions(url, chart, creds, refresh)
+            if not names:
+                raise RevisionNotFoundError(f"chart {chart!r} has no versions in OCI registry {redact(url)}")
+        else:
+            versions = self.index(url, creds, refresh=refresh).get(chart)
+            if not versions:
+                raise RevisionNotFoundError(f"chart {chart!r} not found in Helm repository {redact(url)}")
+            names = [v.version for v in versions]
         if rev and rev in names:
             return rev
         if rev and semver_range.is_version(rev):
@@ -304,6 +338,23 @@ class HelmRepos:
     def _download_and_extract(
         self, url: str, chart: str, version: str, creds, root: Path, pass_credentials: bool
     ) -> None:
+        from kedge.repo.oci import is_oci
+
+        if is_oci(url, creds):
+            tgz_dir = self.base / "helm" / url_key(url)
+            tgz_dir.mkdir(parents=True, exist_ok=True)
+            tgz = tgz_dir / f"{chart}-{version}.tgz".replace("/", "_")
+            part = tgz.with_suffix(f".part{os.getpid()}")
+            client = self._oci(url, chart, creds)
+            try:
+                client.download_chart(version, part)
+                os.replace(part, tgz)
+            finally:
+                client.close()
+                part.unlink(missing_ok=True)
+            self.stats["download"] += 1
+            self._extract(tgz, url, chart, version, root)
+            return
         entry = self._entry(url, chart, version, creds)
         if not entry.urls:
             raise RepoError(f"chart {chart} {version} in Helm repository {redact(url)} has no download URL")
@@ -335,6 +386,9 @@ class HelmRepos:
         finally:
             part.unlink(missing_ok=True)
         self.stats["download"] += 1
+        self._extract(tgz, url, chart, version, root)
+
+    def _extract(self, tgz: Path, url: str, chart: str, version: str, root: Path) -> None:
         tmp = root.with_name(root.name + f".tmp{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:

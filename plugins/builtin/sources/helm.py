@@ -1,6 +1,6 @@
-"""Source type ``helm``: ``chart`` + an HTTP(S) Helm repository ``repoURL`` (see :mod:`kedge.repo.helmrepo`).
-
-OCI registries (``oci://`` or ``enableOCI``) are not supported yet and get a clear error.
+"""Source type ``helm``: ``chart`` + a Helm repository ``repoURL``: an HTTP(S) chart repository
+(:mod:`kedge.repo.helmrepo`) or an OCI registry (``oci://host/path``, or ``host/path`` with
+``enableOCI: "true"`` on the repository Secret; :mod:`kedge.repo.oci`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ class HelmSourceType:
     def matches(self, source: dict[str, Any]) -> bool:
         return bool(source.get("repoURL")) and bool(source.get("chart"))
 
-    def _check(self, source: dict[str, Any]) -> None:
+    def _check(self, source: dict[str, Any], credentials) -> None:
         url = source["repoURL"]
-        if url.startswith("oci://") or "://" not in url:
+        if "://" not in url and not (credentials is not None and credentials.enable_oci):
             raise RepoError(
-                f"Helm OCI registries are not supported yet (repoURL {url!r}, chart {source.get('chart')!r})"
+                f"repoURL {url!r} of chart {source.get('chart')!r} has no scheme: use https://..., oci://..., "
+                'or set enableOCI: "true" on its repository Secret'
             )
 
     def resolve(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> str:
-        self._check(source)
+        self._check(source, credentials)
         return helmrepo.shared(context.config).resolve(
             source["repoURL"], source["chart"], revision, credentials, refresh=context.hard_refresh
         )
@@ -37,7 +38,7 @@ class HelmSourceType:
     def fetch(
         self, source: dict[str, Any], revision: str, credentials, context: SourceContext
     ) -> FetchedSource:
-        self._check(source)
+        self._check(source, credentials)
         stack = ExitStack()
         helm = source.get("helm") or {}
         try:
