@@ -130,10 +130,6 @@ def _library_wildcards() -> list[tuple[str, Any]]:
 
 
 # -- Python plugins ---------------------------------------------------------------------------
-def _plugin_name(group: str, kind: str) -> str:
-    return f"{group}/{kind}"
-
-
 class _PluginHealth:
     __slots__ = ("provider", "owner")
 
@@ -213,7 +209,7 @@ def _resolve_uncached(group: str, kind: str, key: str, overrides: ResourceOverri
     ov = overrides.match_wildcard(key, "health")
     if ov is not None:
         return LuaHealth(ov.health_lua, ov.health_source, ov.use_open_libs)
-    name = _plugin_name(group, kind)
+    name = f"{group}/{kind}"  # plugin provider names: core kinds are "/Pod"
     found = _find_provider(name, builtin=False)
     if found is not None:
         return found

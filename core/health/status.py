@@ -27,7 +27,3 @@ class HealthStatus(TypedDict):
 def is_worse(current: str, new: str) -> bool:
     """Whether ``new`` is a worse condition than ``current`` (unknown codes rank as Healthy, like Argo CD)."""
     return _RANK.get(new, 0) > _RANK.get(current, 0)
-
-
-def status(code: str, message: str = "") -> HealthStatus:
-    return {"status": code, "message": message}
