@@ -348,34 +348,56 @@ def _resolve(schema: dict[str, Any], comps: dict[str, Any]) -> dict[str, Any]:
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
-def _wrong_type(v: Any, schema: dict[str, Any], lenient_strings: bool) -> str | None:
-    """The expected type when ``v`` does not fit ``schema`` (None: fits, or null)."""
-    if v is None:
-        return None
-    if schema.get("x-kubernetes-int-or-string"):
-        ok = isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
-        return None if ok else "integer or string"
-    t = schema.get("type")
-    if t is None:
-        return None
-    if t == "object":
-        ok = isinstance(v, dict)
-    elif t == "array":
-        ok = isinstance(v, list)
-    elif t == "string":
-        # Quantity fields are plain strings in the client's models, and take numbers too
-        ok = isinstance(v, str) or (
-            lenient_strings and isinstance(v, int | float) and not isinstance(v, bool)
-        )
-    elif t == "integer":
-        ok = (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
-    elif t == "number":
-        ok = isinstance(v, int | float) and not isinstance(v, bool)
-    elif t == "boolean":
-        ok = isinstance(v, bool)
-    else:
-        ok = True
-    return None if ok else t
+class _Node:
+    """A schema compiled for fast walking."""
+
+    __slots__ = ("type", "props", "addl", "items", "preserve", "ios", "addl_any")
+
+    def __init__(self) -> None:
+        self.type: str | None = None
+        self.props: dict[str, _Node] | None = None
+        self.addl: _Node | None = None
+        self.items: _Node | None = None
+        self.preserve = False
+        self.ios = False
+        self.addl_any = False
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], _Node]] = {}
+
+
+def _compile(schema: dict[str, Any], comps: dict[str, Any]) -> _Node:
+    schema = _resolve(schema, comps)
+    hit = _COMPILED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    node = _Node()
+    _COMPILED[id(schema)] = (schema, node)  # before recursing: schemas can be recursive
+    node.type = schema.get("type")
+    node.preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+    node.ios = bool(schema.get("x-kubernetes-int-or-string"))
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        node.props = {k: _compile(v, comps) for k, v in props.items() if isinstance(v, dict)}
+    addl = schema.get("additionalProperties")
+    if isinstance(addl, dict):
+        node.addl = _compile(addl, comps)
+    node.addl_any = addl is True
+    items = schema.get("items")
+    if isinstance(items, dict):
+        node.items = _compile(items, comps)
+    return node
+
+
+def _path(p: Any) -> str:
+    parts: list[str] = []
+    while p is not None:
+        p, key = p
+        parts.append(f"[{key}]" if isinstance(key, int) else key)
+    out = ""
+    for part in reversed(parts):
+        out += part if part.startswith("[") or not out else "." + part
+    return out
 
 
 def check_object(
@@ -393,40 +415,67 @@ def check_object(
     """
     unknown: list[str] = []
     wrong: list[tuple[str, str, str]] = []
+    root = _compile(schema, comps)
 
-    def walk(o: Any, sch: dict[str, Any], path: str) -> None:
-        if len(unknown) + len(wrong) > 50:
+    def bad(o: Any, n: _Node, path: Any) -> bool:
+        t = n.type
+        if n.ios:
+            ok = type(o) is str or (type(o) is int)
+            exp = "integer or string"
+        elif t is None:
+            return False
+        elif t == "object":
+            ok = type(o) is dict
+            exp = t
+        elif t == "array":
+            ok = type(o) is list
+            exp = t
+        elif t == "string":
+            ok = type(o) is str or (lenient_strings and type(o) in (int, float))
+            exp = t
+        elif t == "integer":
+            ok = type(o) is int or (type(o) is float and o.is_integer())
+            exp = t
+        elif t == "number":
+            ok = type(o) in (int, float)
+            exp = t
+        elif t == "boolean":
+            ok = type(o) is bool
+            exp = t
+        else:
+            return False
+        if not ok:
+            wrong.append((_path(path) or "<root>", exp, _JSON_TYPES.get(type(o), type(o).__name__)))
+        return not ok
+
+    def walk(o: Any, n: _Node, path: Any) -> None:
+        if o is None or len(wrong) > 50 or len(unknown) > 50:
             return
-        sch = _resolve(sch, comps)
-        expected = _wrong_type(o, sch, lenient_strings)
-        if expected is not None:
-            wrong.append((path or "<root>", expected, _JSON_TYPES.get(type(o), type(o).__name__)))
+        if bad(o, n, path):
             return
-        preserve = sch.get("x-kubernetes-preserve-unknown-fields")
-        if isinstance(o, dict):
-            props = sch.get("properties")
-            addl = sch.get("additionalProperties")
+        if type(o) is dict:
+            props = n.props
             if props is not None:
-                for k in list(o):
-                    p = f"{path}.{k}" if path else k
+                for k in list(o) if prune else o:
                     sub = props.get(k)
-                    if sub is None:
-                        if isinstance(addl, dict):
-                            walk(o[k], addl, p)
-                        elif not preserve and addl is not True:
-                            unknown.append(p)
-                            if prune:
-                                del o[k]
-                        continue
-                    walk(o[k], sub, p)
-            elif isinstance(addl, dict):
+                    if sub is not None:
+                        walk(o[k], sub, (path, k))
+                    elif n.addl is not None:
+                        walk(o[k], n.addl, (path, k))
+                    elif not n.preserve and not n.addl_any:
+                        unknown.append(_path((path, k)))
+                        if prune:
+                            del o[k]
+            elif n.addl is not None:
+                addl = n.addl
                 for k, v in o.items():
-                    walk(v, addl, f"{path}.{k}" if path else k)
-        elif isinstance(o, list) and isinstance(sch.get("items"), dict):
+                    walk(v, addl, (path, k))
+        elif type(o) is list and n.items is not None:
+            items = n.items
             for i, v in enumerate(o):
-                walk(v, sch["items"], f"{path}[{i}]")
+                walk(v, items, (path, i))
 
-    walk(obj, schema, "")
+    walk(obj, root, None)
     return unknown, wrong
 
 

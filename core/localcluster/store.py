@@ -439,6 +439,8 @@ class Store:
         self, info: ResourceInfo, ns: str, name: str, obj: dict[str, Any] | None, type_: str
     ) -> Entry:
         """Persist and publish one change; ``obj`` None means removal (type DELETED)."""
+        if self._closed:
+            raise StoreError(503, "ServiceUnavailable", "the local cluster's store is closed")
         skey = info.storage_key
         prev = self._get_entry(skey, ns, name)
         self._rv += 1
@@ -1122,9 +1124,10 @@ class Store:
 
     def close(self) -> None:
         """Stop the background threads and close the database (committed data stays)."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:  # waits for a write in progress; later writes are refused
+            if self._closed:
+                return
+            self._closed = True
         self._gc_q.put(None)
         self._dispatch_q.put(None)
         for t in (self._gc_thread, self._dispatcher):
