@@ -472,6 +472,8 @@ class RepoServer:
         flight = base if ctx.hard_refresh is False else base + "|hard|" + ident
         while True:
             (objs, tool, dep, key), ran = self.cache.single_flight(flight, work)
+            if not ran:  # the leader's list is shared by every waiter: hand each caller its own
+                objs = json.loads(json.dumps(objs))
             if ran or not dep or key == self._key(base, ident, dep):
                 break
             # the leader rendered for another app and the output depends on the app: our turn

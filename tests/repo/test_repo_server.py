@@ -72,6 +72,7 @@ def test_single_flight_renders_once(work_repo, git_daemon, server):
     for t in threads:
         t.join()
     assert not errors and len(results) == 16
+    assert len({id(r.manifests[0]) for r in results}) == 16  # callers never share mutable objects
     assert server.stats["renders"] - start == 1
     from kedge.repo import git as gitmod
 
