@@ -193,6 +193,17 @@ def test_generic_conditions_opt_in():
         ResourceOverrides.from_configmap({"kedge.health.genericConditions": "a: b"})
 
 
+def test_cached_parse_reuses_the_object_while_customizations_are_unchanged():
+    data = {"resource.customizations.health.apps_Deployment": script("Degraded", "x"), "url": "https://a"}
+    first = ResourceOverrides.cached(data)
+    assert ResourceOverrides.cached({**data, "url": "https://b"}) is first  # unrelated key changed
+    changed = ResourceOverrides.cached(
+        {**data, "resource.customizations.health.apps_Deployment": script("Healthy", "y")}
+    )
+    assert changed is not first
+    assert assess(DEPLOY, changed) == {"status": "Healthy", "message": "y"}
+
+
 def test_resolution_is_cached_per_overrides_object():
     from kedge.health.assess import resolve
 

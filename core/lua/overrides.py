@@ -12,14 +12,16 @@ Argo CD reads them from two places in the ``argocd-cm`` ``data``:
 * the older ``resource.customizations`` key: a YAML map keyed ``group/Kind`` whose values hold
   ``health.lua``, ``health.lua.useOpenLibs`` and ``actions``.
 
-Split keys win over the map. Build a :class:`ResourceOverrides` once per settings version and
-hand it to :func:`kedge.health.assess` and :mod:`kedge.actions`; it caches which script applies
-to each kind, so a call costs a dictionary lookup.
+Split keys win over the map. Build a :class:`ResourceOverrides` once per settings version (or
+use :meth:`ResourceOverrides.cached`, which reuses the parsed object while the customization keys
+are unchanged) and hand it to :func:`kedge.health.assess` and :mod:`kedge.actions`; it caches
+which script applies to each kind, so a call costs a dictionary lookup.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,6 +200,21 @@ class ResourceOverrides:
                 out.setdefault(key, ResourceOverride()).actions = parse_actions(value, setting)
         return cls(out, _generic_conditions(data.get(GENERIC_CONDITIONS_KEY)))
 
+    @classmethod
+    def cached(cls, data: Mapping[str, str] | None) -> ResourceOverrides:
+        """Like :meth:`from_configmap`, but returns the same parsed object (with its warm
+        resolution caches) while the relevant argocd-cm keys are unchanged. Use it where a new
+        settings snapshot may arrive on every call (API requests, controller workers)."""
+        relevant = tuple(
+            sorted(
+                (k, v)
+                for k, v in (data or {}).items()
+                if isinstance(k, str)
+                and (k == PREFIX or k.startswith(PREFIX + ".") or k == GENERIC_CONDITIONS_KEY)
+            )
+        )
+        return _parse_cached(relevant)
+
     def generic_conditions_match(self, key: str) -> bool:
         return any(fnmatch.fnmatchcase(key, g) for g in self.generic_conditions)
 
@@ -229,6 +246,11 @@ def _generic_conditions(value: Any) -> list[str]:
             f"argocd-cm key {GENERIC_CONDITIONS_KEY!r}: expected a YAML list of group/Kind globs"
         )
     return value
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_cached(relevant: tuple[tuple[str, Any], ...]) -> ResourceOverrides:
+    return ResourceOverrides.from_configmap(dict(relevant))
 
 
 EMPTY = ResourceOverrides()
