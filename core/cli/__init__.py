@@ -16,6 +16,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
     "repo-server": ("kedge.cli.reposerver:repo_server", "Run the repo server (manifest generation over HTTP)"),
     "app": ("kedge.cli.app:app", "Manage applications"),
+    "proj": ("kedge.cli.proj:proj", "Manage projects"),
+    "repo": ("kedge.cli.repo:repo", "Manage repository connection parameters"),
+    "repocreds": ("kedge.cli.repo:repocreds", "Manage repository credential templates"),
+    "cluster": ("kedge.cli.cluster:cluster", "Manage destination clusters"),
+    "account": ("kedge.cli.account:account", "Manage accounts"),
+    "login": ("kedge.cli.login:login", "Log in to a Kedge API server"),
+    "logout": ("kedge.cli.login:logout", "Log out from a Kedge API server"),
+    "context": ("kedge.cli.login:context", "Switch between login contexts"),
+    "completion": ("kedge.cli.completion:completion", "Print a shell completion script (bash, zsh, fish)"),
     "up": ("kedge.cli.up:up", "Run Kedge locally: cluster, controller, repo server and API in one process"),
 }
 

@@ -10,6 +10,9 @@ from kedge.cli.lazy import LazyGroup
 ADMIN_COMMANDS: dict[str, tuple[str, str]] = {
     "settings": ("kedge.cli.admin:settings", "Validate settings, test resource overrides and RBAC"),
     "app": ("kedge.cli.render:app", "Render Application manifests locally (no server, no cluster)"),
+    "export": ("kedge.cli.export:export", "Export settings, projects, applications and appsets as YAML"),
+    "import": ("kedge.cli.export:import_", "Import an export (--dry-run, --prune)"),
+    "initial-password": ("kedge.cli.export:initial_password", "Print the generated admin password"),
 }
 
 #: admin settings subcommands

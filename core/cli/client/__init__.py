@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +129,11 @@ def client_command(f: Callable) -> Callable:
             return f(*args, **kwargs)
         except KedgeError as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            # the reader went away (`kedge ... | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(1) from None
         except OSError as exc:
             fail(str(exc))
         finally:

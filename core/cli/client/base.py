@@ -61,32 +61,6 @@ class SyncRequest:
             body["infos"] = self.infos
         return body
 
-    def operation(self, username: str, app: dict[str, Any]) -> dict[str, Any]:
-        """The ``operation`` this request writes on the Application (as Argo CD's API server does)."""
-        spec = app.get("spec") or {}
-        sync: dict[str, Any] = {"prune": self.prune, "dryRun": self.dry_run}
-        source = spec.get("source")
-        sync["revision"] = self.revision or (source or {}).get("targetRevision") or "HEAD"
-        if spec.get("sources"):
-            sync.pop("revision")
-            sync["revisions"] = [self.revision or s.get("targetRevision") or "HEAD" for s in spec["sources"]]
-        strategy = self.strategy or ("apply" if self.force else "")
-        if strategy:
-            sync["syncStrategy"] = {strategy: {"force": self.force}}
-        if self.resources:
-            sync["resources"] = self.resources
-        options = list(self.sync_options) or list((spec.get("syncPolicy") or {}).get("syncOptions") or [])
-        if options:
-            sync["syncOptions"] = options
-        op: dict[str, Any] = {"sync": sync, "initiatedBy": {"username": username}}
-        if self.retry:
-            op["retry"] = self.retry
-        elif (spec.get("syncPolicy") or {}).get("retry"):
-            op["retry"] = spec["syncPolicy"]["retry"]
-        if self.infos:
-            op["info"] = self.infos
-        return op
-
 
 @dataclass
 class ResourceDiffView:

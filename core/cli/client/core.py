@@ -187,73 +187,49 @@ class CoreBackend(Backend):
             self.client.patch(res, self.namespace, name, {"metadata": {"finalizers": wanted}}, MERGE_PATCH)
         self.client.delete(res, self.namespace, name)
 
-    def _write_operation(self, name: str, operation: dict[str, Any]) -> dict[str, Any]:
-        res = self._res("Application")
-        for _ in range(5):
-            app = self._get("Application", name, "application")
-            if app.get("operation"):
-                raise KedgeError(f"another operation is already in progress (application {name})")
-            app["operation"] = operation
-            try:
-                return self.client.replace(app, field_manager="kedge-cli")
-            except KubeError as exc:
-                if not exc.conflict:
-                    raise
-        raise KedgeError(f"application {name} kept changing while requesting the operation; try again")
-        del res
-
     def sync_app(self, name: str, request: SyncRequest) -> dict[str, Any]:
+        from kedge.controller import operations
+
         app = self._get("Application", name, "application")
-        return self._write_operation(name, request.operation(self.username, app))
+        options = None
+        if request.sync_options:
+            spec_options = list(((app.get("spec") or {}).get("syncPolicy") or {}).get("syncOptions") or [])
+            keys = {o.split("=")[0] for o in request.sync_options}
+            options = [o for o in spec_options if o.split("=")[0] not in keys] + list(request.sync_options)
+        strategy = request.strategy or ("apply" if request.force else "")
+        return operations.request_sync(
+            self.client,
+            self.namespace,
+            name,
+            revision=request.revision or None,
+            prune=request.prune,
+            dry_run=request.dry_run,
+            resources=list(request.resources) or None,
+            sync_options=options,
+            strategy={strategy: {"force": request.force}} if strategy else None,
+            retry=request.retry,
+            initiated_by=self.username,
+        )
 
     def rollback_app(
         self, name: str, history_id: int, prune: bool = False, dry_run: bool = False
     ) -> dict[str, Any]:
-        app = self._get("Application", name, "application")
-        spec = app.get("spec") or {}
-        if (spec.get("syncPolicy") or {}).get("automated") and (
-            spec["syncPolicy"]["automated"].get("enabled", True)
-        ):
-            raise KedgeError("rollback cannot be initiated when auto-sync is enabled")
-        history = (app.get("status") or {}).get("history") or []
-        entry = next((h for h in history if int(h.get("id", -1)) == history_id), None)
-        if entry is None:
-            raise KedgeError(f"application {name} does not have deployment with id {history_id}")
-        sync: dict[str, Any] = {"prune": prune, "dryRun": dry_run}
-        if entry.get("sources"):
-            sync["sources"] = entry["sources"]
-            sync["revisions"] = entry.get("revisions") or []
-        else:
-            sync["source"] = entry.get("source") or spec.get("source")
-            sync["revision"] = entry.get("revision", "")
-        return self._write_operation(
+        from kedge.controller import operations
+
+        return operations.rollback(
+            self.client,
+            self.namespace,
             name,
-            {
-                "sync": sync,
-                "initiatedBy": {"username": self.username},
-                "info": [{"name": "Rollback", "value": f"to history id {history_id}"}],
-            },
+            history_id,
+            prune=prune,
+            dry_run=dry_run,
+            initiated_by=self.username,
         )
 
     def terminate_op(self, name: str) -> None:
-        res = self._res("Application")
-        for _ in range(5):
-            app = self._get("Application", name, "application")
-            state = (app.get("status") or {}).get("operationState") or {}
-            if not app.get("operation") and state.get("phase") != "Running":
-                raise KedgeError("Unable to terminate operation. No operation is in progress")
-            patch = {"status": {"operationState": {"phase": "Terminating"}}}
-            try:
-                try:
-                    self.client.patch(res, self.namespace, name, patch, MERGE_PATCH, subresource="status")
-                except KubeError as exc:
-                    if exc.status != 404:
-                        raise
-                    self.client.patch(res, self.namespace, name, patch, MERGE_PATCH)
-                return
-            except KubeError as exc:
-                if not exc.conflict:
-                    raise
+        from kedge.controller import operations
+
+        operations.terminate_operation(self.client, self.namespace, name)
 
     def diff_app(
         self,
@@ -381,6 +357,22 @@ class CoreBackend(Backend):
                     if meta.get("name") == obj["metadata"]["name"]
                     else target
                 )
+
+    def sync_window(self, app: dict[str, Any]) -> str:
+        """Argo CD's SyncWindow line: Sync Allowed, Manual Allowed or Sync Denied."""
+        from kedge.controller.windows import can_sync, matching_windows
+
+        proj = self.view().project(app)
+        if not matching_windows(proj, app) or can_sync(proj, app, manual=False):
+            return "Sync Allowed"
+        return "Manual Allowed" if can_sync(proj, app, manual=True) else "Sync Denied"
+
+    @property
+    def url_base(self) -> str:
+        try:
+            return self.view().settings().url or ""
+        except KubeError:
+            return ""
 
     # -- projects ------------------------------------------------------------------------------
     def list_projects(self) -> list[dict[str, Any]]:
@@ -565,26 +557,27 @@ class CoreBackend(Backend):
             if d.get("project"):
                 item["project"] = d["project"]
             item["info"] = {"connectionState": {"status": "Unknown"}}
+            if item["server"] == IN_CLUSTER_SERVER:
+                item["info"] = self._in_cluster_info()
             out.append(item)
         if not any(c["server"] == IN_CLUSTER_SERVER for c in out):
-            version = ""
-            try:
-                v = self.client.version()
-                version = f"{v.get('major', '')}.{str(v.get('minor', '')).rstrip('+')}"
-            except KubeError:
-                pass
             out.insert(
                 0,
                 {
                     "server": IN_CLUSTER_SERVER,
                     "name": IN_CLUSTER_NAME,
-                    "info": {
-                        "serverVersion": version,
-                        "connectionState": {"status": "Successful" if version else "Unknown"},
-                    },
+                    "info": self._in_cluster_info(),
                 },
             )
         return out
+
+    def _in_cluster_info(self) -> dict[str, Any]:
+        try:
+            v = self.client.version()
+        except KubeError as exc:
+            return {"connectionState": {"status": "Failed", "message": str(exc)}}
+        version = f"{v.get('major', '')}.{str(v.get('minor', '')).rstrip('+')}"
+        return {"serverVersion": version, "connectionState": {"status": "Successful"}}
 
     def create_cluster(self, cluster: dict[str, Any], upsert: bool = False) -> dict[str, Any]:
         self._ensure_namespace()
