@@ -246,3 +246,18 @@ def test_missing_path_and_escaping_path(work_repo, git_daemon, server):
     with pytest.raises(RenderError) as e:
         server.generate_manifests(app(url, path="../../etc"))
     assert "repository" in str(e.value)
+
+
+def test_helm_template_error_names_file(work_repo, git_daemon, server):
+    r = work_repo()
+    r.commit(
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+            "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x | nosuchfunc }}\n",
+        }
+    )
+    with pytest.raises(RenderError) as e:
+        server.generate_manifests(app(git_daemon.url(r.name), path="chart"))
+    msg = str(e.value)
+    assert "templates/cm.yaml" in msg and git_daemon.url(r.name) in msg
+    assert server.stats["renders"] == 0
