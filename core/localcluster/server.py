@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from kedge.localcluster import discovery, patching, tables
-from kedge.localcluster.contract import BadRequestError, ConflictError, GoneError, NotFoundError, StoreError
+from kedge.localcluster.contract import BadRequestError, ConflictError, NotFoundError, StoreError
 from kedge.localcluster.openapi import OpenAPICache, check_object
 from kedge.localcluster.registry import ResourceInfo
 from kedge.localcluster.selectors import (
@@ -28,7 +28,9 @@ from kedge.localcluster.selectors import (
     parse_label_selector,
     selector_string,
 )
+from kedge.localcluster.status import ApiError, status_body
 from kedge.localcluster.store import Store, dumps, loads, now_rfc3339
+from kedge.localcluster.watch import WatchHandler
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +52,6 @@ MERGE_PATCH = "application/merge-patch+json"
 SMP = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, SMP, APPLY)
-BOOKMARK_INTERVAL = 10.0
-
-
-class ApiError(StoreError):
-    """An error answered as a Status object."""
-
-
-def status_body(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> bytes:
-    st: dict[str, Any] = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    }
-    if details:
-        st["details"] = details
-    return dumps(st)
 
 
 class Request:
@@ -90,7 +72,7 @@ class Request:
         return self.query.get(name, "").lower() in ("1", "true")
 
 
-class APIServer:
+class APIServer(WatchHandler):
     """ASGI application over a :class:`Store`. ``token``: the bearer token clients must present."""
 
     def __init__(self, store: Store, token: str, address: str = "127.0.0.1:6443") -> None:
@@ -931,130 +913,6 @@ class APIServer:
             + b'"},"items":['
         )
         return 200, head + b",".join(raws) + b"]}", "application/json"
-
-    # ------------------------------------------------------------------ watch
-    async def _watch(self, req: Request, info: ResourceInfo, ns: str | None, receive: Any, send: Any) -> None:  # noqa: C901
-        labels, fields = self._parse_selectors(req, info)
-        rv = req.query.get("resourceVersion", "")
-        initial = req.query.get("sendInitialEvents", "").lower() == "true"
-        bookmarks = req.flag("allowWatchBookmarks")
-        since: int | None = None
-        if rv and rv != "0":
-            try:
-                since = int(rv)
-            except ValueError:
-                raise ApiError(
-                    400, "BadRequest", f'resourceVersion: Invalid value: "{rv}": must be an integer'
-                ) from None
-        if initial and not bookmarks:
-            raise ApiError(
-                422,
-                "Invalid",
-                "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true",
-            )
-        send_state = initial or since is None
-        timeout_s = req.query.get("timeoutSeconds", "")
-        try:
-            timeout = float(timeout_s) if timeout_s else 1800.0
-        except ValueError:
-            raise ApiError(400, "BadRequest", f"timeoutSeconds: Invalid value: {timeout_s!r}") from None
-        table = self._wants_table(req)
-        include = req.query.get("includeObject", "Metadata")
-        loop = asyncio.get_running_loop()
-        q: asyncio.Queue[tuple[str, bytes, int] | None] = asyncio.Queue()
-        loop_thread = threading.get_ident()
-
-        def sink(typ: str, raw: bytes, ev_rv: int) -> None:
-            if threading.get_ident() == loop_thread:
-                loop.call_soon(q.put_nowait, (typ, raw, ev_rv))
-            else:
-                loop.call_soon_threadsafe(q.put_nowait, (typ, raw, ev_rv))
-
-        ctype = b"application/json;as=Table;v=v1;g=meta.k8s.io" if table else b"application/json"
-        req.streaming = True
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", ctype), (b"cache-control", b"no-cache, private")],
-            }
-        )
-        try:
-            watcher = self.store.watch(info, ns, since, labels, fields, sink, send_state)
-        except GoneError as e:
-            frame = b'{"type":"ERROR","object":' + status_body(410, "Expired", e.message) + b"}\n"
-            await send({"type": "http.response.body", "body": frame, "more_body": False})
-            return
-        with self.store._lock:
-            start_rv = self.store.resource_version
-        if initial:
-            sink("BOOKMARK!", b"", start_rv)
-        self.watches += 1
-        self._watch_queues.add(q)
-        first_table = [True]
-
-        def frame(typ: str, raw: bytes, ev_rv: int) -> bytes:
-            if typ.startswith("BOOKMARK"):
-                meta: dict[str, Any] = {"resourceVersion": str(ev_rv)}
-                if typ == "BOOKMARK!":
-                    meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-                obj = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
-                return b'{"type":"BOOKMARK","object":' + dumps(obj) + b"}\n"
-            if table:
-                o = loads(raw)
-                t = tables.table(
-                    info,
-                    [o],
-                    {"resourceVersion": o["metadata"].get("resourceVersion", "")},
-                    include,
-                    first_table[0],
-                )
-                first_table[0] = False
-                raw = dumps(t)
-            return b'{"type":"' + typ.encode() + b'","object":' + raw + b"}\n"
-
-        async def disconnected() -> None:
-            while True:
-                msg = await receive()
-                if msg["type"] == "http.disconnect":
-                    q.put_nowait(None)
-                    return
-
-        disc = asyncio.ensure_future(disconnected())
-        deadline = loop.time() + timeout
-        try:
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(q.get(), timeout=min(remaining, BOOKMARK_INTERVAL))
-                except TimeoutError:
-                    if bookmarks and loop.time() < deadline:
-                        with self.store._lock:
-                            sink("BOOKMARK", b"", self.store.resource_version)
-                    continue
-                if item is None:
-                    break
-                frames = [frame(*item)]
-                ended = False
-                while not q.empty():
-                    nxt = q.get_nowait()
-                    if nxt is None:
-                        ended = True
-                        break
-                    frames.append(frame(*nxt))
-                await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
-                if ended:
-                    break
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError:
-            return
-        finally:
-            self.watches -= 1
-            self._watch_queues.discard(q)
-            watcher.close()
-            disc.cancel()
 
 
 def _get_path(obj: dict[str, Any], path: str) -> Any:

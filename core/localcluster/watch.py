@@ -1,0 +1,159 @@
+"""Watch streams of the local cluster's API (``?watch=1``): JSON lines, one event per line.
+
+Events come from :meth:`kedge.localcluster.store.Store.watch` (registered under the store's lock,
+so none is missed between the initial state and the live stream), are queued on the event loop in
+commit order and written in batches. Supports resourceVersion ("" and "0": current state first),
+``sendInitialEvents`` with the ``k8s.io/initial-events-end`` bookmark, periodic bookmarks,
+``timeoutSeconds``, Table output, and ``410 Expired`` as an ERROR event for resourceVersions
+older than the store's event window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+from kedge.localcluster import tables
+from kedge.localcluster.contract import GoneError, StoreError
+from kedge.localcluster.registry import ResourceInfo
+from kedge.localcluster.status import status_body
+from kedge.localcluster.store import dumps, loads
+
+if TYPE_CHECKING:
+    from kedge.localcluster.server import Request
+
+#: seconds between bookmarks on an idle watch that allows them
+BOOKMARK_INTERVAL = 10.0
+
+
+class WatchHandler:
+    """Mixin of :class:`kedge.localcluster.server.APIServer` (uses its store, selectors and
+    open-watch bookkeeping)."""
+
+    store: Any
+    watches: int
+    _watch_queues: set[asyncio.Queue[Any]]
+
+    async def _watch(self, req: Request, info: ResourceInfo, ns: str | None, receive: Any, send: Any) -> None:  # noqa: C901
+        labels, fields = self._parse_selectors(req, info)
+        rv = req.query.get("resourceVersion", "")
+        initial = req.query.get("sendInitialEvents", "").lower() == "true"
+        bookmarks = req.flag("allowWatchBookmarks")
+        since: int | None = None
+        if rv and rv != "0":
+            try:
+                since = int(rv)
+            except ValueError:
+                raise StoreError(
+                    400, "BadRequest", f'resourceVersion: Invalid value: "{rv}": must be an integer'
+                ) from None
+        if initial and not bookmarks:
+            raise StoreError(
+                422,
+                "Invalid",
+                "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true",
+            )
+        send_state = initial or since is None
+        timeout_s = req.query.get("timeoutSeconds", "")
+        try:
+            timeout = float(timeout_s) if timeout_s else 1800.0
+        except ValueError:
+            raise StoreError(400, "BadRequest", f"timeoutSeconds: Invalid value: {timeout_s!r}") from None
+        table = self._wants_table(req)
+        include = req.query.get("includeObject", "Metadata")
+        loop = asyncio.get_running_loop()
+        q: asyncio.Queue[tuple[str, bytes, int] | None] = asyncio.Queue()
+        loop_thread = threading.get_ident()
+
+        def sink(typ: str, raw: bytes, ev_rv: int) -> None:
+            if threading.get_ident() == loop_thread:
+                loop.call_soon(q.put_nowait, (typ, raw, ev_rv))
+            else:
+                loop.call_soon_threadsafe(q.put_nowait, (typ, raw, ev_rv))
+
+        ctype = b"application/json;as=Table;v=v1;g=meta.k8s.io" if table else b"application/json"
+        req.streaming = True
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", ctype), (b"cache-control", b"no-cache, private")],
+            }
+        )
+        try:
+            watcher = self.store.watch(info, ns, since, labels, fields, sink, send_state)
+        except GoneError as e:
+            frame = b'{"type":"ERROR","object":' + status_body(410, "Expired", e.message) + b"}\n"
+            await send({"type": "http.response.body", "body": frame, "more_body": False})
+            return
+        with self.store._lock:
+            start_rv = self.store.resource_version
+        if initial:
+            sink("BOOKMARK!", b"", start_rv)
+        self.watches += 1
+        self._watch_queues.add(q)
+        first_table = [True]
+
+        def frame(typ: str, raw: bytes, ev_rv: int) -> bytes:
+            if typ.startswith("BOOKMARK"):
+                meta: dict[str, Any] = {"resourceVersion": str(ev_rv)}
+                if typ == "BOOKMARK!":
+                    meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+                obj = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+                return b'{"type":"BOOKMARK","object":' + dumps(obj) + b"}\n"
+            if table:
+                o = loads(raw)
+                t = tables.table(
+                    info,
+                    [o],
+                    {"resourceVersion": o["metadata"].get("resourceVersion", "")},
+                    include,
+                    first_table[0],
+                )
+                first_table[0] = False
+                raw = dumps(t)
+            return b'{"type":"' + typ.encode() + b'","object":' + raw + b"}\n"
+
+        async def disconnected() -> None:
+            while True:
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    q.put_nowait(None)
+                    return
+
+        disc = asyncio.ensure_future(disconnected())
+        deadline = loop.time() + timeout
+        try:
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(q.get(), timeout=min(remaining, BOOKMARK_INTERVAL))
+                except TimeoutError:
+                    if bookmarks and loop.time() < deadline:
+                        with self.store._lock:
+                            sink("BOOKMARK", b"", self.store.resource_version)
+                    continue
+                if item is None:
+                    break
+                frames = [frame(*item)]
+                ended = False
+                while not q.empty():
+                    nxt = q.get_nowait()
+                    if nxt is None:
+                        ended = True
+                        break
+                    frames.append(frame(*nxt))
+                await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
+                if ended:
+                    break
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            return
+        finally:
+            self.watches -= 1
+            self._watch_queues.discard(q)
+            watcher.close()
+            disc.cancel()
