@@ -979,3 +979,75 @@ def test_pod_reported_running_elsewhere_is_never_moved_back_to_pending(store: St
         assert store.get("/v1/pods", NS, "ext")["status"]["phase"] == "Running"
     finally:
         sim.stop()
+
+
+def test_pod_disruption_budget_and_autoscaler(store: Store, sim: Simulator) -> None:
+    store.create("apps/v1/deployments", deployment("scaled", replicas=1))
+    store.create(
+        "policy/v1/poddisruptionbudgets",
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "scaled", "namespace": NS},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "scaled"}}},
+        },
+    )
+    store.create(
+        "autoscaling/v2/horizontalpodautoscalers",
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "scaled", "namespace": NS},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scaled"},
+                "minReplicas": 3,
+                "maxReplicas": 6,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 80},
+                        },
+                    }
+                ],
+            },
+        },
+    )
+    # the autoscaler raises the Deployment to minReplicas; the budget then allows 2 disruptions
+    d = wait_for(
+        lambda: (
+            (d := store.get("apps/v1/deployments", NS, "scaled"))
+            and (d.get("status") or {}).get("availableReplicas") == 3
+            and d
+        )
+    )
+    assert d["spec"]["replicas"] == 3
+    hpa = wait_for(
+        lambda: (
+            (h := store.get("autoscaling/v2/horizontalpodautoscalers", NS, "scaled"))
+            and (h.get("status") or {}).get("currentReplicas") == 3
+            and h
+        )
+    )
+    assert hpa["status"]["desiredReplicas"] == 3
+    assert (
+        condition(hpa, "AbleToScale")["status"] == "True"
+        and condition(hpa, "ScalingActive")["reason"] == "ValidMetricFound"
+    )
+    pdb = wait_for(
+        lambda: (
+            (p := store.get("policy/v1/poddisruptionbudgets", NS, "scaled"))
+            and (p.get("status") or {}).get("currentHealthy") == 3
+            and p
+        )
+    )
+    assert pdb["status"]["disruptionsAllowed"] == 2 and pdb["status"]["desiredHealthy"] == 1
+    assert condition(pdb, "DisruptionAllowed")["reason"] == "SufficientPods"
+    # Git says replicas: 1 again: the autoscaler wins, as on a real cluster
+    d = store.get("apps/v1/deployments", NS, "scaled")
+    d["spec"]["replicas"] = 1
+    store.update("apps/v1/deployments", d)
+    assert sim.wait_idle(5)
+    assert store.get("apps/v1/deployments", NS, "scaled")["spec"]["replicas"] == 3
+    assert any(e["reason"] == "SuccessfulRescale" for e in events_for(store, "scaled"))

@@ -479,3 +479,57 @@ def test_kubelet_crashloop_tag_with_restart_never_fails_the_pod() -> None:
     )
     assert status["phase"] == "Failed"
     assert status["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_pdb_status_from_ready_pods() -> None:
+    from kedge.localcluster.simulator import policy
+
+    pdb = {
+        "metadata": {"generation": 2},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    status = policy.pdb_status(pdb, [pod("a"), pod("b"), pod("c", ready=False)], 3, NOW)
+    assert (
+        status["currentHealthy"],
+        status["desiredHealthy"],
+        status["expectedPods"],
+        status["disruptionsAllowed"],
+    ) == (2, 1, 3, 1)
+    cond = status["conditions"][0]
+    assert (cond["type"], cond["status"], cond["reason"], cond["observedGeneration"]) == (
+        "DisruptionAllowed",
+        "True",
+        "SufficientPods",
+        2,
+    )
+    pdb["spec"] = {"maxUnavailable": "50%"}
+    status = policy.pdb_status(pdb, [pod("a"), pod("b", ready=False)], 4, NOW)
+    assert (status["expectedPods"], status["desiredHealthy"], status["disruptionsAllowed"]) == (4, 2, 0)
+    assert (
+        status["conditions"][0]["reason"] == "InsufficientPods"
+        and status["conditions"][0]["status"] == "False"
+    )
+
+
+def test_hpa_plan_clamps_and_reports_conditions() -> None:
+    from kedge.localcluster.simulator import policy
+
+    hpa = {"metadata": {"generation": 1}, "spec": {"minReplicas": 2, "maxReplicas": 5}}
+    desired, status = policy.hpa_plan(hpa, 1, NOW)
+    assert desired == 2 and status["currentReplicas"] == 1 and status["desiredReplicas"] == 2
+    conds = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert conds == {
+        "AbleToScale": ("True", "SucceededRescale"),
+        "ScalingActive": ("True", "ValidMetricFound"),
+        "ScalingLimited": ("True", "TooFewReplicas"),
+    }
+    hpa["status"] = status
+    desired, status = policy.hpa_plan(hpa, 2, NOW + 5)
+    conds = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert desired == 2 and conds["AbleToScale"] == ("True", "ReadyForNewScale")
+    assert conds["ScalingLimited"] == ("False", "DesiredWithinRange") and status[
+        "lastScaleTime"
+    ] == m.rfc3339(NOW)
+    hpa["metadata"]["annotations"] = {"kedge.dev/simulate-replicas": "9"}
+    desired, status = policy.hpa_plan(hpa, 2, NOW)
+    assert desired == 5 and m.get_condition(status, "ScalingLimited")["reason"] == "TooManyReplicas"

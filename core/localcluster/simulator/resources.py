@@ -16,6 +16,8 @@ JOBS = "batch/v1/jobs"
 CRONJOBS = "batch/v1/cronjobs"
 INGRESSES = "networking.k8s.io/v1/ingresses"
 ENDPOINTSLICES = "discovery.k8s.io/v1/endpointslices"
+PDBS = "policy/v1/poddisruptionbudgets"
+HPAS = "autoscaling/v2/horizontalpodautoscalers"
 
 #: (resource key, apiVersion, kind) of everything the simulator watches, when served.
 WATCHED: list[tuple[str, str, str]] = [
@@ -35,6 +37,8 @@ WATCHED: list[tuple[str, str, str]] = [
     (JOBS, "batch/v1", "Job"),
     (CRONJOBS, "batch/v1", "CronJob"),
     (INGRESSES, "networking.k8s.io/v1", "Ingress"),
+    (PDBS, "policy/v1", "PodDisruptionBudget"),
+    (HPAS, "autoscaling/v2", "HorizontalPodAutoscaler"),
 ]
 
 #: ownerReference kind -> work-queue controller name

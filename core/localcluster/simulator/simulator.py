@@ -23,6 +23,7 @@ from kedge.localcluster.simulator import (
     deployment,
     job,
     kubelet,
+    policy,
     replicaset,
     service,
     statefulset,
@@ -40,11 +41,13 @@ from kedge.localcluster.simulator.resources import (
     DEPLOYMENTS,
     ENDPOINTS,
     ENDPOINTSLICES,
+    HPAS,
     INGRESSES,
     JOBS,
     NAMESPACES,
     NODES,
     OWNER_CONTROLLERS,
+    PDBS,
     PODS,
     PVCS,
     PVS,
@@ -76,6 +79,8 @@ _SELF_CONTROLLER = {
     INGRESSES: "ingress",
     NAMESPACES: "namespace",
     NODES: "node",
+    PDBS: "pdb",
+    HPAS: "hpa",
 }
 
 
@@ -126,6 +131,8 @@ class Simulator:
             "namespace": service.sync_namespace,
             "pvc": storage.sync_pvc,
             "pv": storage.sync_pv,
+            "pdb": policy.sync_pdb,
+            "hpa": policy.sync_hpa,
             "node": self._sync_node,
             "resync": self._resync,
         }
@@ -375,7 +382,21 @@ class Simulator:
             for svc in self.cache.list(SERVICES, ns):
                 if m.map_selector_matches((svc.get("spec") or {}).get("selector"), labels):
                     keys.append(("service", ns, m.name_of(svc)))
-        elif resource == ENDPOINTS:
+            for pdb in self.cache.list(PDBS, ns):
+                if m.selector_matches((pdb.get("spec") or {}).get("selector"), labels):
+                    keys.append(("pdb", ns, m.name_of(pdb)))
+        if resource in (DEPLOYMENTS, STATEFULSETS, REPLICASETS):
+            kind = (
+                obj.get("kind")
+                or {DEPLOYMENTS: "Deployment", STATEFULSETS: "StatefulSet", REPLICASETS: "ReplicaSet"}[
+                    resource
+                ]
+            )
+            for hpa in self.cache.list(HPAS, ns):
+                target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+                if target.get("kind") == kind and target.get("name") == name:
+                    keys.append(("hpa", ns, m.name_of(hpa)))
+        if resource == ENDPOINTS:
             keys.append(("service", ns, name))
         elif resource == ENDPOINTSLICES:
             svc = m.labels_of(obj).get("kubernetes.io/service-name")
