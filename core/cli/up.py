@@ -55,7 +55,7 @@ def up(data_dir, port, address, kubeconfig, kube_context, namespace, no_example)
         namespace=namespace,
         example=not no_example,
     )
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     stop = threading.Event()
 
     def _signal(signum, frame) -> None:
@@ -99,10 +99,7 @@ def _summary(console, runner) -> None:
     o = runner.o
     console.print()
     console.print("[bold]Kedge is ready.[/]")
-    if runner.api_url:
-        console.print(f"  API server:       {runner.api_url}")
-    else:
-        console.print(f"  API server:       not running ({runner.api_note})")
+    console.print(f"  API server:       {runner.api_url}")
     console.print(f"  Namespace:        {o.namespace}")
     console.print(f"  Kubeconfig:       {runner.kubeconfig}")
     if runner.admin_password:
@@ -111,17 +108,11 @@ def _summary(console, runner) -> None:
         console.print(f"  Example repo:     {runner.example}")
     console.print()
     console.print("Next steps:")
-    kc = f"--kubeconfig {runner.kubeconfig} " if not o.kubeconfig else ""
-    console.print(f"  export KUBECONFIG={runner.kubeconfig}")
-    if runner.api_url:
-        console.print(f"  kedge login {runner.api_url.split('://', 1)[1]} --plaintext --username admin")
-    console.print("  kedge app list --core")
+    console.print(f"  kedge login {runner.api_url.split('://', 1)[1]} --plaintext --username admin")
+    console.print("  kedge app list")
     if runner.example is not None:
-        console.print("  kedge app get guestbook --core")
-        console.print("  kedge app sync guestbook --core")
-    console.print(
-        f"  kubectl {kc}get applications -n {o.namespace}".replace("  ", " ").replace(
-            "kubectl", "  kubectl", 1
-        )
-    )
+        console.print("  kedge app get guestbook")
+        console.print("  kedge app sync guestbook")
+    console.print(f"  kubectl --kubeconfig {runner.kubeconfig} get applications -n {o.namespace}")
+    console.print("(or skip the login: add --core to talk to the cluster directly, with KUBECONFIG set)")
     console.print("Press Ctrl-C to stop.")

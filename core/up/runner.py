@@ -37,8 +37,7 @@ class Up:
     """``start(step)`` runs each part, calling ``step(description)`` before it; ``stop()`` undoes it.
 
     After ``start``: ``kubeconfig`` (path), ``client`` (management cluster), ``admin_password``
-    (None once argocd-initial-admin-secret was deleted), ``api_url`` (None when no API server is
-    installed), ``example`` (the example's working copy, or None).
+    (None once argocd-initial-admin-secret was deleted), ``api_url``, ``example`` (the example's working copy, or None).
     """
 
     def __init__(self, options: UpOptions) -> None:
@@ -51,13 +50,13 @@ class Up:
         self.controller: Any = None
         self.api: Any = None
         self.api_url: str | None = None
-        self.api_note: str = ""
         self.admin_password: str | None = None
         self.example: Path | None = None
         self._stops: list[tuple[str, Callable[[], None]]] = []
 
     def start(self, step: Callable[[str], None] = lambda _: None) -> None:
         o = self.o
+        ensure_port_free(o.address, o.port)
         o.data_dir.mkdir(parents=True, exist_ok=True)
         from kedge.kube.client import KubeClient
 
@@ -85,32 +84,26 @@ class Up:
         result = bootstrap(self.client, o.namespace, url=url)
         self.admin_password = result.admin_password
 
-        step("Loading settings")
-        from kedge.up.settings_watch import ClusterSettings
-
-        watcher = ClusterSettings(self.client, o.namespace)
-        self.settings = watcher.start()
-        self._stops.append(("settings", watcher.stop))
-
-        step("Starting the repo server")
+        step("Starting the repo server, application controller and API server")
         from kedge.repo.config import RepoServerConfig
-        from kedge.repo.creds import store_from_settings
         from kedge.repo.server import RepoServer
+        from kedge.server import build_backend, create_app
 
-        s = self.settings.current
-        cfg = RepoServerConfig.from_env(dict(s.params), cache_dir=o.data_dir / "repo-cache")
-        self.repo = RepoServer(cfg, credentials=store_from_settings(s), settings=dict(s.cm))
-
-        step("Starting the application controller")
-        from kedge.controller.controller import AppController
-
-        self.controller = AppController(
-            self.client, self.repo, self.settings, namespace=o.namespace, processors=o.processors
+        self.repo = RepoServer(RepoServerConfig.from_env({}, cache_dir=o.data_dir / "repo-cache"))
+        self.api = build_backend(
+            client=self.client,
+            namespace=o.namespace,
+            repo=self.repo,
+            install_crds=False,
+            initialize=False,
+            insecure=True,
+            processors=o.processors,
         )
-        self.controller.start()
-        self._stops.append(("controller", self.controller.stop))
-
-        self._start_api(step)
+        self.api.start()
+        self._stops.append(("controller", self.api.stop))
+        self.controller = self.api.controller
+        self.settings = self.api.settings
+        self._serve(create_app(self.api))
 
         if o.example and not (o.data_dir / EXAMPLE_MARKER).exists():
             step("Creating the guestbook example")
@@ -125,12 +118,44 @@ class Up:
         elif (o.data_dir / "example" / "guestbook").exists():
             self.example = o.data_dir / "example" / "guestbook"
 
-    def _start_api(self, step: Callable[[str], None]) -> None:
-        try:
-            from kedge.server import serve as api_serve  # type: ignore[attr-defined]  # noqa: F401
-        except ImportError:
-            self.api_note = "the API server is not part of this build yet; use the CLI in core mode"
-            return
+    def _serve(self, app: Any) -> None:
+        """Serve the API on ``address:port`` from a background thread."""
+        import asyncio
+        import threading
+
+        import uvicorn
+
+        config = uvicorn.Config(
+            app,
+            host=self.o.address,
+            port=self.o.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the CLI owns signals
+
+        def run() -> None:
+            asyncio.run(server.serve())
+
+        thread = threading.Thread(target=run, name="api-server", daemon=True)
+        thread.start()
+        for _ in range(200):
+            if server.started or not thread.is_alive():
+                break
+            threading.Event().wait(0.05)
+        if not server.started:
+            raise KedgeError(f"the API server did not start on {self.o.address}:{self.o.port}")
+
+        def stop() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+        self._stops.append(("API server", stop))
+        host = "localhost" if self.o.address in ("127.0.0.1", "0.0.0.0") else self.o.address
+        self.api_url = f"http://{host}:{self.o.port}"
 
     def stop(self) -> None:
         """Stop everything started, newest first; errors are logged, never raised."""

@@ -164,16 +164,32 @@ class APIBackend(Backend):
         doc = self.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")
         return [s for s in (_state(i.get("liveState")) for i in doc.get("items") or []) if s]
 
-    def _ref_query(self, ref: dict[str, str]) -> dict[str, Any]:
+    def _ref_query(self, name: str, ref: dict[str, str]) -> dict[str, Any]:
+        """Query parameters naming one resource of the app (the version comes from its status)."""
+        version = ""
+        for r in (self.get_app(name).get("status") or {}).get("resources") or []:
+            if (
+                r.get("kind") == ref.get("kind")
+                and r.get("name") == ref.get("name")
+                and (not ref.get("group") or r.get("group", "") == ref["group"])
+            ):
+                version = r.get("version", "")
+                ref = {**ref, "namespace": ref.get("namespace") or r.get("namespace", "")}
+                break
+        if not version:
+            raise KedgeError(f"{ref.get('kind')} {ref.get('name')} is not a resource of application {name}")
         return {
             "namespace": ref.get("namespace"),
             "resourceName": ref.get("name"),
             "group": ref.get("group"),
             "kind": ref.get("kind"),
+            "version": version,
         }
 
     def resource_actions(self, name: str, ref: dict[str, str]) -> list[dict[str, Any]]:
-        doc = self.call("GET", f"/api/v1/applications/{_q(name)}/resource/actions", self._ref_query(ref))
+        doc = self.call(
+            "GET", f"/api/v1/applications/{_q(name)}/resource/actions", self._ref_query(name, ref)
+        )
         return doc.get("actions") or []
 
     def run_resource_action(
@@ -183,7 +199,9 @@ class APIBackend(Backend):
             "action": action,
             "resourceActionParameters": [{"name": k, "value": v} for k, v in params.items()],
         }
-        self.call("POST", f"/api/v1/applications/{_q(name)}/resource/actions", self._ref_query(ref), body)
+        self.call(
+            "POST", f"/api/v1/applications/{_q(name)}/resource/actions", self._ref_query(name, ref), body
+        )
 
     # -- projects ------------------------------------------------------------------------------
     def list_projects(self) -> list[dict[str, Any]]:
