@@ -166,6 +166,21 @@ BUILTIN: tuple[ResourceInfo, ...] = (
     ),
     # events.k8s.io/v1
     _r("events.k8s.io/v1", "Event", "events", True, "ev", **_NO_GEN),
+    # kinds common in Helm charts and operators' manifests
+    _r("v1", "PodTemplate", "podtemplates", True, **_NO_GEN),
+    _r("scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", False, "pc", **_NO_GEN),
+    _r("discovery.k8s.io/v1", "EndpointSlice", "endpointslices", True, **_NO_GEN),
+    _r("node.k8s.io/v1", "RuntimeClass", "runtimeclasses", False, **_NO_GEN),
+    _r("apiregistration.k8s.io/v1", "APIService", "apiservices", False, "", "status"),
+    _r(
+        "certificates.k8s.io/v1",
+        "CertificateSigningRequest",
+        "certificatesigningrequests",
+        False,
+        "csr",
+        "status",
+    ),
+    _r("storage.k8s.io/v1", "CSINode", "csinodes", False, **_NO_GEN),
 )
 
 #: Group preferred-order for discovery (core first, like a real server).
@@ -182,6 +197,11 @@ GROUP_ORDER = [
     "admissionregistration.k8s.io",
     "apiextensions.k8s.io",
     "coordination.k8s.io",
+    "discovery.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
 ]
 
 
