@@ -159,9 +159,11 @@ class RepoServer:
 
         ``revision`` overrides ``targetRevision`` (a list gives one per source);
         ``source_index`` renders only that source of a multi-source app (``$ref`` sources are
-        still fetched). Raises :class:`kedge.errors.RenderError` (a message naming the
+        still fetched). ``app`` is an Application as a dict, or a :mod:`kedge.model` Application. Raises :class:`kedge.errors.RenderError` (a message naming the
         repository, revision, path, file and line) on failure.
         """
+        if not isinstance(app, dict) and hasattr(app, "to_dict"):
+            app = app.to_dict()  # a kedge.model Application
         meta = app.get("metadata") or {}
         spec = app.get("spec") or {}
         multi = bool(spec.get("sources"))

@@ -261,3 +261,13 @@ def test_helm_template_error_names_file(work_repo, git_daemon, server):
     msg = str(e.value)
     assert "templates/cm.yaml" in msg and git_daemon.url(r.name) in msg
     assert server.stats["renders"] == 0
+
+
+def test_accepts_model_application(work_repo, git_daemon, server):
+    from kedge.model import parse_application
+
+    r = work_repo()
+    r.commit({"app/a.yaml": cm("typed")})
+    typed = parse_application(app(git_daemon.url(r.name)))
+    resp = server.generate_manifests(typed)
+    assert resp.manifests[0]["metadata"]["name"] == "typed"
