@@ -261,18 +261,21 @@ class Store(GarbageCollector):
                 self._gc_q.put(("dependent", skey, ns, name))
 
     def _persist(self, skey: str, ns: str, name: str, entry: Entry | None) -> None:
+        """Commit one change. A write is one autocommitted statement (its row carries its
+        resourceVersion, and the counter restarts from the largest one); a removal also records the
+        counter, in the same transaction, since the removed row may have held the largest."""
         if self._db is None:
             return
         db = self._db
+        if entry is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO objects (skey, ns, name, rv, data) VALUES (?,?,?,?,?)",
+                (skey, ns, name, entry.rv, entry.raw),
+            )
+            return
         db.execute("BEGIN")
         try:
-            if entry is None:
-                db.execute("DELETE FROM objects WHERE skey=? AND ns=? AND name=?", (skey, ns, name))
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO objects (skey, ns, name, rv, data) VALUES (?,?,?,?,?)",
-                    (skey, ns, name, entry.rv, entry.raw),
-                )
+            db.execute("DELETE FROM objects WHERE skey=? AND ns=? AND name=?", (skey, ns, name))
             db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('rv', ?)", (str(self._rv),))
             db.execute("COMMIT")
         except BaseException:
