@@ -56,11 +56,12 @@ def load_application(path: str) -> dict:
         names = ", ".join(str((a.get("metadata") or {}).get("name")) for a in apps)
         raise ConfigError(f"{path}: {len(apps)} Applications ({names}); put one per file")
     app_obj = apps[0]
-    spec = app_obj.get("spec")
-    if not isinstance(spec, dict) or not (spec.get("source") or spec.get("sources")):
-        raise ConfigError(
-            f"{path}: Application {(app_obj.get('metadata') or {}).get('name')!r} has no spec.source or spec.sources"
-        )
+    from kedge.model import ModelError, parse_application
+
+    try:
+        parse_application(app_obj, path)  # Argo CD's validation, with exact messages
+    except ModelError as exc:
+        raise ConfigError(str(exc)) from None
     return app_obj
 
 

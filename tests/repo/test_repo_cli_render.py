@@ -128,3 +128,13 @@ def test_render_with_config_dir_credentials(tmp_path, work_repo, git_http):
     out = kedge("admin", "app", "render", str(f), "--config-dir", str(cfg), cache=tmp_path / "c")
     assert out.returncode == 0, out.stderr
     assert yaml.safe_load(out.stdout)["metadata"]["name"] == "private"
+
+
+def test_invalid_application_is_reported(tmp_path):
+    f = tmp_path / "app.yaml"
+    f.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\nspec:\n  source:\n    path: a\n"
+    )
+    out = kedge("admin", "app", "render", str(f), cache=tmp_path / "c")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "spec.source.repoURL: required field is missing" in out.stderr and str(f) in out.stderr
