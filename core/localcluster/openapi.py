@@ -371,6 +371,8 @@ def _compile(schema: dict[str, Any], comps: dict[str, Any]) -> _Node:
     hit = _COMPILED.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
+    if len(_COMPILED) > 100_000:  # CRD updates leave old schemas behind; start afresh
+        _COMPILED.clear()
     node = _Node()
     _COMPILED[id(schema)] = (schema, node)  # before recursing: schemas can be recursive
     node.type = schema.get("type")
