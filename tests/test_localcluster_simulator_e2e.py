@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kedge.localcluster.contract import StoreError
 from kedge.localcluster.simulator import ManualClock, Simulator
 from kedge.localcluster.store import Store
 
@@ -1051,3 +1052,50 @@ def test_pod_disruption_budget_and_autoscaler(store: Store, sim: Simulator) -> N
     assert sim.wait_idle(5)
     assert store.get("apps/v1/deployments", NS, "scaled")["spec"]["replicas"] == 3
     assert any(e["reason"] == "SuccessfulRescale" for e in events_for(store, "scaled"))
+
+
+class QuotaStore(Store):
+    """A real store with a quota of zero pods in namespace "limited" (what a ResourceQuota or an
+    admission webhook would do): pod creation there is refused with 403 Forbidden."""
+
+    def create(self, resource: str, obj: Obj, manager: str = "kube-controller-manager", **kw: Any) -> Obj:
+        if resource == "/v1/pods" and obj.get("metadata", {}).get("namespace") == "limited":
+            prefix = obj["metadata"].get("generateName") or obj["metadata"].get("name")
+            raise StoreError(
+                403,
+                "Forbidden",
+                f'pods "{prefix}" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=0, limited: pods=0',
+            )
+        return super().create(resource, obj, manager, **kw)
+
+
+def test_refused_pod_creation_is_reported_not_retried_forever() -> None:
+    store = QuotaStore()
+    sim = Simulator(store, pod_startup_delay=0).start()
+    try:
+        store.create(
+            "/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "limited"}}
+        )
+        d = deployment("quota", replicas=2)
+        d["metadata"]["namespace"] = "limited"
+        store.create("apps/v1/deployments", d)
+        cond = wait_for(
+            lambda: condition(store.get("apps/v1/deployments", "limited", "quota"), "ReplicaFailure"),
+            what="ReplicaFailure",
+        )
+        assert cond["status"] == "True" and cond["reason"] == "FailedCreate"
+        assert "exceeded quota" in cond["message"]
+        (rs,) = store.list("apps/v1/replicasets", "limited")
+        rs_cond = condition(rs, "ReplicaFailure")
+        assert rs_cond["reason"] == "FailedCreate" and rs["status"]["replicas"] == 0
+        events = [e for e in store.list("/v1/events", "limited") if e["reason"] == "FailedCreate"]
+        assert (
+            events
+            and events[0]["type"] == "Warning"
+            and events[0]["message"].startswith("Error creating: pods ")
+        )
+        assert sim.wait_idle(5)
+        assert sim.stats()["errors"] == 0  # reported, not retried in a loop
+    finally:
+        sim.stop()
+        store.close()

@@ -533,3 +533,16 @@ def test_hpa_plan_clamps_and_reports_conditions() -> None:
     hpa["metadata"]["annotations"] = {"kedge.dev/simulate-replicas": "9"}
     desired, status = policy.hpa_plan(hpa, 2, NOW)
     assert desired == 5 and m.get_condition(status, "ScalingLimited")["reason"] == "TooManyReplicas"
+
+
+def test_replica_failure_reported_on_replicaset_and_deployment() -> None:
+    r = rs("web-1", 2)
+    status = rsmod.replicaset_status(r, [], NOW, failure='pods "web-1-" is forbidden: exceeded quota')
+    cond = m.get_condition(status, "ReplicaFailure")
+    assert (cond["status"], cond["reason"]) == ("True", "FailedCreate") and status["replicas"] == 0
+    r["status"] = status
+    cond = dep.replica_failure([r], r, NOW + 60)
+    assert cond is not None
+    assert cond["type"] == "ReplicaFailure" and cond["message"].endswith("exceeded quota")
+    assert cond["lastTransitionTime"] == m.rfc3339(NOW)
+    assert dep.replica_failure([rs("ok", 1)], None, NOW) is None

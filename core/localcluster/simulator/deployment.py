@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kedge.localcluster.contract import AlreadyExistsError
+from kedge.localcluster.contract import AlreadyExistsError, StoreError
 from kedge.localcluster.simulator import meta as m
 from kedge.localcluster.simulator.context import SimContext
+from kedge.localcluster.simulator.replicaset import FAILED_CREATE_CODES
 from kedge.localcluster.simulator.resources import DEPLOYMENTS, PODS, REPLICASETS
 
 Obj = dict[str, Any]
@@ -41,6 +42,7 @@ REASON_RS_UPDATED = "ReplicaSetUpdated"
 REASON_NEW_RS_AVAILABLE = "NewReplicaSetAvailable"
 REASON_TIMED_OUT = "ProgressDeadlineExceeded"
 REASON_PAUSED = "DeploymentPaused"
+REASON_RS_CREATE_ERROR = "ReplicaSetCreateError"
 REASON_RESUMED = "DeploymentResumed"
 
 NO_DEADLINE = 2**31 - 1
@@ -406,6 +408,21 @@ def rollout_status(d: Obj, all_rss: list[Obj], new_rs: Obj | None, now: float) -
     return _finish(status)
 
 
+def replica_failure(all_rss: list[Obj], new_rs: Obj | None, now: float) -> Obj | None:
+    """getReplicaFailures: a ReplicaSet's ReplicaFailure condition (the new one's first),
+    as the Deployment's own ReplicaFailure condition."""
+    ordered = ([new_rs] if new_rs is not None else []) + [
+        rs for rs in all_rss if new_rs is None or m.uid_of(rs) != m.uid_of(new_rs)
+    ]
+    for rs in ordered:
+        cond = m.get_condition(rs.get("status") or {}, "ReplicaFailure")
+        if cond is not None and cond.get("status") == "True":
+            out = condition("ReplicaFailure", "True", cond.get("reason", ""), cond.get("message", ""), now)
+            out["lastTransitionTime"] = cond.get("lastTransitionTime", out["lastTransitionTime"])
+            return out
+    return None
+
+
 def paused_condition(d: Obj, status: Obj, now: float) -> None:
     """checkPausedConditions: Progressing=Unknown while paused, and once when resumed."""
     if progress_deadline(d) is None:
@@ -514,6 +531,13 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
             status = rollout_status(work, all_rss, nrs, now)
         else:
             status = _finish(calculate_status(work, all_rss, nrs, now))
+        failure = replica_failure(all_rss, nrs, now)
+        if failure is not None:
+            m.set_condition(status, failure)
+        else:
+            m.remove_condition(status, "ReplicaFailure")
+            if not status.get("conditions"):
+                status.pop("conditions", None)
         _write_status(ctx, d, status, nrs)
         _requeue_for_deadline(ctx, d, status)
 
@@ -537,6 +561,9 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
             return
         if new_rs is None:
             new_rs = _create_new_rs(ctx, d, old_rss, new_revision, status_conds, now)
+            if new_rs is None:
+                finish(rss, None, with_progress=False)
+                return
             rss = old_rss + [new_rs]
         if rs_replicas(new_rs) != replicas_of(d):
             current = _apply_plan(ctx, d, rss, {m.name_of(new_rs): replicas_of(d)})
@@ -546,8 +573,9 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     else:
         if new_rs is None:
             new_rs = _create_new_rs(ctx, d, old_rss, new_revision, status_conds, now)
-            rss = old_rss + [new_rs]
-            finish(rss, new_rs, with_progress=True)
+            if new_rs is not None:
+                rss = old_rss + [new_rs]
+            finish(rss, new_rs, with_progress=new_rs is not None)
             return
         # scaling event with a single active ReplicaSet: just scale it
         desired = replicas_of(d)
@@ -623,41 +651,42 @@ def _set_deployment_revision(ctx: SimContext, d: Obj, revision: str) -> None:
 
 def _create_new_rs(
     ctx: SimContext, d: Obj, old_rss: list[Obj], revision: int, conds: list[Obj], now: float
-) -> Obj:
+) -> Obj | None:
+    """Create the ReplicaSet for the current template. None when the API server refuses it
+    (reported as condition Progressing=False, reason ReplicaSetCreateError, and an Event)."""
     placeholder = new_replica_set(d, 0, revision)
     replicas = new_rs_replicas(d, old_rss, placeholder)
     body = new_replica_set(d, replicas, revision)
     try:
         created = ctx.create(REPLICASETS, body)
-        if replicas > 0:
-            _scaled_event(ctx, d, m.name_of(created), 0, replicas)
-        if progress_deadline(d) is not None:
-            conds.append(
-                condition(
-                    PROGRESSING,
-                    "True",
-                    REASON_NEW_RS_CREATED,
-                    f'Created new replica set "{m.name_of(created)}"',
-                    now,
-                )
-            )
     except AlreadyExistsError:
         existing = ctx.cache.get(REPLICASETS, m.ns_of(d), m.name_of(body))
+        template = (d.get("spec") or {}).get("template") or {}
         if (
             existing is None
             or not m.owned_by(existing, d)
-            or not templates_equal(
-                (existing.get("spec") or {}).get("template") or {},
-                (d.get("spec") or {}).get("template") or {},
-            )
+            or not templates_equal((existing.get("spec") or {}).get("template") or {}, template)
         ):
             # a hash collision: bump collisionCount so the next hash differs, and retry
-            fresh = m.deep_copy(d)
-            status = fresh.setdefault("status", {})
+            status = dict(d.get("status") or {})
             status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
-            ctx.update_status(DEPLOYMENTS, fresh)
+            ctx.update_status(DEPLOYMENTS, m.with_status(d, status))
             raise
         created = existing
+    except StoreError as err:
+        if err.code not in FAILED_CREATE_CODES:
+            raise
+        msg = f'Failed to create new replica set "{m.name_of(body)}": {err.message}'
+        ctx.event(d, "Deployment", "Warning", REASON_RS_CREATE_ERROR, msg, "deployment-controller")
+        if progress_deadline(d) is not None:
+            conds.append(condition(PROGRESSING, "False", REASON_RS_CREATE_ERROR, msg, now))
+        return None
+    else:
+        if replicas > 0:
+            _scaled_event(ctx, d, m.name_of(created), 0, replicas)
+        if progress_deadline(d) is not None:
+            msg = f'Created new replica set "{m.name_of(created)}"'
+            conds.append(condition(PROGRESSING, "True", REASON_NEW_RS_CREATED, msg, now))
     _set_deployment_revision(ctx, d, str(revision_of(created)))
     return created
 

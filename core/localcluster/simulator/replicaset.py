@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from kedge.localcluster.contract import StoreError
 from kedge.localcluster.simulator import meta as m
 from kedge.localcluster.simulator.context import SimContext
 from kedge.localcluster.simulator.resources import PODS, REPLICASETS
 
 Obj = dict[str, Any]
+
+#: Status codes of a refused pod creation that the controller reports instead of retrying:
+#: bad request, forbidden (e.g. the namespace is terminating), not found, invalid.
+FAILED_CREATE_CODES = (400, 403, 404, 422)
 
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 
@@ -61,8 +66,9 @@ def _neg(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
-def replicaset_status(rs: Obj, pods: list[Obj], now: float) -> Obj:
-    """ReplicaSet status from its active pods (zero counters omitted, ``replicas`` always set)."""
+def replicaset_status(rs: Obj, pods: list[Obj], now: float, failure: str | None = None) -> Obj:
+    """ReplicaSet status from its active pods (zero counters omitted, ``replicas`` always set);
+    ``failure``: why creating a pod was refused, reported as condition ``ReplicaFailure``."""
     template_labels = ((rs.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
     min_ready = int((rs.get("spec") or {}).get("minReadySeconds") or 0)
     status: Obj = {"replicas": len(pods)}
@@ -82,6 +88,16 @@ def replicaset_status(rs: Obj, pods: list[Obj], now: float) -> Obj:
     old_conds = [
         c for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") != "ReplicaFailure"
     ]
+    if failure is not None:
+        previous = m.get_condition(rs.get("status") or {}, "ReplicaFailure")
+        cond = {
+            "type": "ReplicaFailure",
+            "status": "True",
+            "lastTransitionTime": (previous or {}).get("lastTransitionTime") or m.rfc3339(now),
+            "reason": "FailedCreate",
+            "message": failure,
+        }
+        old_conds.append(cond)
     if old_conds:
         status["conditions"] = old_conds
     return status
@@ -108,13 +124,28 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     pods = [p for p in ctx.cache.owned(m.uid_of(rs), PODS) if m.pod_is_active(p)]
     diff = len(pods) - int((rs.get("spec") or {}).get("replicas", 1) or 0)
     template = (rs.get("spec") or {}).get("template") or {}
+    failure: str | None = None
     if diff < 0:
         for _ in range(-diff):
             pod = pod_from_template(rs, template, f"{name}-")
             node = ctx.pick_node(pod)
             if node:
                 pod["spec"]["nodeName"] = node
-            created = ctx.create(PODS, pod)
+            try:
+                created = ctx.create(PODS, pod)
+            except StoreError as err:
+                if err.code not in FAILED_CREATE_CODES:
+                    raise  # conflicts and the like: retried
+                failure = err.message
+                ctx.event(
+                    rs,
+                    "ReplicaSet",
+                    "Warning",
+                    "FailedCreate",
+                    f"Error creating: {failure}",
+                    "replicaset-controller",
+                )
+                break
             pods.append(created)
             ctx.event(
                 rs,
@@ -136,7 +167,7 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
                 "replicaset-controller",
             )
             pods = [p for p in pods if m.uid_of(p) != m.uid_of(pod)]
-    status = replicaset_status(rs, pods, now)
+    status = replicaset_status(rs, pods, now, failure)
     current = ctx.cache.get(REPLICASETS, namespace, name) or rs
     if (current.get("status") or {}) != status:
         body = m.with_status(current, status)
