@@ -139,6 +139,16 @@ class RepoServer:
         self.stats = {"renders": 0, "hits": 0, "generate_paths_reuse": 0}
         self._stats_lock = threading.Lock()
 
+    def reconfigure(
+        self, *, credentials: CredentialStore | None = None, settings: dict[str, str] | None = None
+    ) -> None:
+        """Swap in new credentials and/or argocd-cm data (settings hot reload); cached
+        manifests stay valid because render-relevant settings are part of the cache key."""
+        if credentials is not None:
+            self.credentials = credentials
+        if settings is not None:
+            self.settings = dict(settings)
+
     def _count(self, key: str) -> None:
         with self._stats_lock:
             self.stats[key] += 1

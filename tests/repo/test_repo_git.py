@@ -119,6 +119,12 @@ def test_checkout_eviction_lru(work_repo, git_daemon, repo_config):
     kept = sorted(p.name for p in (repo_config.cache_dir / "checkouts").glob("*.meta"))
     assert len(kept) == 2 and repos.stats["evicted"] == 2
     assert any(shas[-1] in k for k in kept)
+    # a checkout in use is never evicted, even when it is the least recently used
+    with repos.checkout(url, shas[0], None) as held:
+        for sha in shas[1:]:
+            with repos.checkout(url, sha, None):
+                pass
+        assert (held / "big.txt").read_text() == "0" * 4000
 
 
 def test_out_of_bounds_symlink_is_refused(work_repo, git_daemon, repo_config):
