@@ -291,8 +291,7 @@ class SyncRun:
         if (
             self.req.options.get("CreateNamespace") == "true"
             and self.dest_ns
-            and not any(t.kind == "Namespace" and key_of(t).name == self.dest_ns for t in targets)
-            and selected is None
+            and not any(t.get("kind") == "Namespace" and key_of(t).name == self.dest_ns for t in targets)
         ):
             ns_obj: dict[str, Any] = {
                 "apiVersion": "v1",
@@ -306,7 +305,7 @@ class SyncRun:
                 ns_obj["metadata"]["annotations"] = dict(md["annotations"])
             ns_res = self.client.resource_for("v1", "Namespace")
             exists = ns_res is not None and self.client.get(ns_res, None, self.dest_ns) is not None
-            if not exists or md:
+            if not exists or (md and selected is None):
                 task = SyncTask(ann.PRE_SYNC, ns_obj, None, wave_override=-(10**9))
                 task.options = {"ServerSideApply": "true"}
                 tasks.insert(0, task)

@@ -1,0 +1,291 @@
+"""Sync options, operation control (terminate, resume after a restart, retry), automation
+guards, sync windows and project rules, end to end on the local cluster."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import make_sync_controller, wait_for
+from test_sync_e2e import API, application, configmap, deployment, files, finished, get_app, job, live
+
+from kedge.controller import operations as ops
+
+
+def slow_job(name, hook, seconds):
+    j = job(name, hook)
+    j["spec"]["template"]["metadata"]["annotations"]["kedge.dev/simulate-duration"] = f"{seconds}s"
+    return j
+
+
+def compared(kube, ns, name):
+    wait_for(lambda: get_app(kube, ns, name).get("status", {}).get("sync", {}).get("revision"))
+
+
+def hook_running(kube, ns, name):
+    st = ops.get_app(kube, ns, name).get("status", {}).get("operationState") or {}
+    res = (st.get("syncResult") or {}).get("resources") or []
+    return any(r.get("hookPhase") == "Running" and r.get("hookType") for r in res)
+
+
+def test_terminate_stops_the_operation_and_deletes_running_hooks(
+    kube, sync_controller, control_ns, app_repo, kube_namespace
+):
+    app_repo.commit(files(slow_job("wait", "PreSync", 60), configmap("after")), "slow hook")
+    kube.apply(application("term", control_ns, app_repo.url, kube_namespace))
+    compared(kube, control_ns, "term")
+    with pytest.raises(ops.OperationError, match="No operation is in progress"):
+        ops.terminate_operation(kube, control_ns, "term")
+    ops.request_sync(kube, control_ns, "term")
+    wait_for(lambda: hook_running(kube, control_ns, "term"))
+    ops.terminate_operation(kube, control_ns, "term")
+    st = finished(kube, control_ns, "term")
+    assert st["phase"] == "Failed" and st["message"] == "Operation terminated"
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "after") is None
+    wait_for(lambda: live(kube, "batch/v1", "Job", kube_namespace, "wait") is None)
+
+
+def test_restart_mid_sync_resumes_the_operation(kube, control_ns, app_repo, kube_namespace, tmp_path):
+    app_repo.commit(files(slow_job("migrate", "PreSync", 2), configmap("after")), "hook")
+    first = make_sync_controller(kube, control_ns, tmp_path / "c1")
+    first.start()
+    try:
+        kube.apply(application("resume", control_ns, app_repo.url, kube_namespace))
+        compared(kube, control_ns, "resume")
+        ops.request_sync(kube, control_ns, "resume")
+        wait_for(lambda: hook_running(kube, control_ns, "resume"))
+    finally:
+        first.stop()
+    uid = live(kube, "batch/v1", "Job", kube_namespace, "migrate")["metadata"]["uid"]
+    assert ops.get_app(kube, control_ns, "resume")["status"]["operationState"]["phase"] == "Running"
+    second = make_sync_controller(kube, control_ns, tmp_path / "c2")
+    second.start()
+    try:
+        st = finished(kube, control_ns, "resume")
+        assert st["phase"] == "Succeeded", st["message"]
+        assert (
+            live(kube, "batch/v1", "Job", kube_namespace, "migrate")["metadata"]["uid"] == uid
+        )  # not run twice
+        assert live(kube, "v1", "ConfigMap", kube_namespace, "after") is not None
+    finally:
+        second.stop()
+
+
+def test_retry_with_backoff_then_fail(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(files(job("broken", "PreSync", fail=True)), "fails")
+    kube.apply(application("retry", control_ns, app_repo.url, kube_namespace))
+    compared(kube, control_ns, "retry")
+    ops.request_sync(
+        kube, control_ns, "retry", retry={"limit": 2, "backoff": {"duration": "1s", "factor": 1}}
+    )
+    wait_for(
+        lambda: (
+            "Retrying attempt #1"
+            in (ops.get_app(kube, control_ns, "retry")["status"].get("operationState") or {}).get(
+                "message", ""
+            )
+        )
+    )
+    st = finished(kube, control_ns, "retry", timeout=40)
+    assert st["phase"] == "Failed" and st["retryCount"] == 2
+    assert "batch/Job/broken" in st["message"]
+
+
+def test_failed_auto_sync_is_not_retried_and_allow_empty_guard(
+    kube, sync_controller, control_ns, app_repo, kube_namespace
+):
+    bad = configmap("bad")
+    bad["spec"] = {"x": 1}
+    app_repo.commit(files(bad), "invalid")
+    kube.apply(
+        application(
+            "noloop", control_ns, app_repo.url, kube_namespace, syncPolicy={"automated": {"prune": True}}
+        )
+    )
+    st = finished(kube, control_ns, "noloop")
+    assert st["phase"] == "Failed" and st["operation"]["initiatedBy"] == {"automated": True}
+    for _ in range(3):
+        sync_controller.refresh("noloop")
+        time.sleep(0.3)
+    assert (
+        ops.get_app(kube, control_ns, "noloop")["status"]["operationState"]["finishedAt"] == st["finishedAt"]
+    )
+    assert sync_controller.operations.last_skip["noloop"].startswith("Failed sync attempt to")
+
+    # a new commit is attempted; then deleting every file would wipe everything: refused
+    good = app_repo.commit(files(configmap("bad")), "fixed")
+    sync_controller.refresh("noloop", hard=True)
+    wait_for(
+        lambda: (
+            (ops.get_app(kube, control_ns, "noloop")["status"].get("history") or [{}])[-1].get("revision")
+            == good
+        )
+    )
+    app_repo.commit({"app/configmap-bad.yaml": None, "app/keep.txt": "x"}, "empty")
+    sync_controller.refresh("noloop", hard=True)
+    wait_for(
+        lambda: (
+            "auto-sync will wipe out all resources" in sync_controller.operations.last_skip.get("noloop", "")
+        )
+    )
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "bad") is not None
+
+
+def test_create_namespace_selective_sync_and_apply_modes(
+    kube, sync_controller, control_ns, app_repo, kube_namespace, kubectl
+):
+    target_ns = f"{kube_namespace}-made"
+    csa = configmap("csa", annotations={"argocd.argoproj.io/sync-options": "ServerSideApply=false"})
+    rep = configmap("rep", annotations={"argocd.argoproj.io/sync-options": "Replace=true"})
+    app_repo.commit(files(configmap("a"), configmap("b"), csa, rep), "options")
+    spec = {
+        "syncPolicy": {
+            "syncOptions": ["CreateNamespace=true"],
+            "managedNamespaceMetadata": {"labels": {"team": "billing"}},
+        }
+    }
+    kube.apply(application("opts", control_ns, app_repo.url, target_ns, **spec))
+    compared(kube, control_ns, "opts")
+    ops.request_sync(kube, control_ns, "opts", resources=[":ConfigMap:a"])
+    st = finished(kube, control_ns, "opts")
+    # selective sync: only the chosen resource (and the namespace it needs)
+    assert st["phase"] == "Succeeded", st["message"]
+    assert [r["name"] for r in st["syncResult"]["resources"]] == [target_ns, "a"]
+    assert live(kube, "v1", "ConfigMap", target_ns, "b") is None
+
+    ops.request_sync(kube, control_ns, "opts")
+    st = finished(kube, control_ns, "opts")
+    assert st["phase"] == "Succeeded", st["message"]
+    ns = live(kube, "v1", "Namespace", "", target_ns)
+    assert ns["metadata"]["labels"]["team"] == "billing"
+    first = st["syncResult"]["resources"][0]
+    assert (first["kind"], first["syncPhase"]) == ("Namespace", "PreSync")
+    cm_csa = live(kube, "v1", "ConfigMap", target_ns, "csa")
+    assert "kubectl.kubernetes.io/last-applied-configuration" in cm_csa["metadata"]["annotations"]
+    cm_rep = live(kube, "v1", "ConfigMap", target_ns, "rep")
+    assert {m["operation"] for m in cm_rep["metadata"]["managedFields"]} == {"Update"}
+    cm_a = live(kube, "v1", "ConfigMap", target_ns, "a")
+    assert [m["operation"] for m in cm_a["metadata"]["managedFields"]] == ["Apply"]
+    ops.request_sync(kube, control_ns, "opts", resources=[":ConfigMap:b"])
+    st = finished(kube, control_ns, "opts")
+    assert [r["name"] for r in st["syncResult"]["resources"]] == ["b"]
+    assert st["syncResult"]["resources"][0]["message"] == "configmap/b unchanged"
+
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.kedge.dev"},
+    "spec": {
+        "group": "example.kedge.dev",
+        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                },
+            }
+        ],
+    },
+}
+
+
+def test_crd_and_its_resources_in_one_sync_and_missing_crd(
+    kube, sync_controller, control_ns, app_repo, kube_namespace
+):
+    gadget = {"apiVersion": "example.kedge.dev/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {}}
+    app_repo.commit(files(configmap("x"), gadget), "missing crd")
+    kube.apply(application("crds", control_ns, app_repo.url, kube_namespace))
+    compared(kube, control_ns, "crds")
+    ops.request_sync(kube, control_ns, "crds")
+    st = finished(kube, control_ns, "crds")
+    assert (
+        st["phase"] == "Failed" and "Gadget" in st["message"] and "CustomResourceDefinition" in st["message"]
+    )
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "x") is None
+
+    widget = {
+        "apiVersion": "example.kedge.dev/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"size": 3},
+    }
+    rev = app_repo.commit({"app/gadget-g.yaml": None, **files(CRD, widget)}, "crd + cr")
+    ops.request_sync(kube, control_ns, "crds", revision=rev)
+    st = finished(kube, control_ns, "crds")
+    assert st["phase"] == "Succeeded", st["message"]
+    assert [r["kind"] for r in st["syncResult"]["resources"]] == [
+        "ConfigMap",
+        "CustomResourceDefinition",
+        "Widget",
+    ]
+    assert live(kube, "example.kedge.dev/v1", "Widget", kube_namespace, "w")["spec"]["size"] == 3
+
+
+def test_sync_window_and_project_rules_block(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(
+        files(
+            configmap("c"),
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"{kube_namespace}-x"}},
+        ),
+        "p",
+    )
+    kube.apply(
+        {
+            "apiVersion": API,
+            "kind": "AppProject",
+            "metadata": {"name": "locked", "namespace": control_ns},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "syncWindows": [
+                    {"kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["frozen"]}
+                ],
+            },
+        }
+    )
+    frozen = application("frozen", control_ns, app_repo.url, kube_namespace, syncPolicy={"automated": {}})
+    frozen["spec"]["project"] = "locked"
+    kube.apply(frozen)
+    compared(kube, control_ns, "frozen")
+    with pytest.raises(
+        ops.OperationError, match=r"cannot sync: blocked by sync window: deny window 0 '\* \* \* \* \*'"
+    ):
+        ops.request_sync(kube, control_ns, "frozen")
+    wait_for(
+        lambda: "Sync prevented by sync window" in sync_controller.operations.last_skip.get("frozen", "")
+    )
+    assert not ops.get_app(kube, control_ns, "frozen").get("operation")
+
+    # the project does not allow cluster-scoped resources (no clusterResourceWhitelist)
+    other = application("strict", control_ns, app_repo.url, kube_namespace)
+    other["spec"]["project"] = "locked"
+    kube.apply(other)
+    compared(kube, control_ns, "strict")
+    ops.request_sync(kube, control_ns, "strict")
+    st = finished(kube, control_ns, "strict")
+    assert st["phase"] == "Failed"
+    assert "resource :Namespace is not permitted in project locked" in st["message"]
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "c") is None
+
+
+def test_fail_on_shared_resource(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(files(deployment("shared")), "one")
+    kube.apply(application("owner", control_ns, app_repo.url, kube_namespace))
+    compared(kube, control_ns, "owner")
+    ops.request_sync(kube, control_ns, "owner")
+    assert finished(kube, control_ns, "owner")["phase"] == "Succeeded"
+    thief = application("thief", control_ns, app_repo.url, kube_namespace)
+    thief["spec"]["syncPolicy"] = {"syncOptions": ["FailOnSharedResource=true"]}
+    kube.apply(thief)
+    compared(kube, control_ns, "thief")
+    ops.request_sync(kube, control_ns, "thief")
+    st = finished(kube, control_ns, "thief")
+    assert (
+        st["phase"] == "Failed"
+        and "Deployment/shared is part of applications owner and thief" in st["message"]
+    )
