@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "localcluster": ("kedge.cli.localcluster:localcluster", "Run the embedded local Kubernetes cluster"),
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
     "repo-server": ("kedge.cli.reposerver:repo_server", "Run the repo server (manifest generation over HTTP)"),
+    "server": ("kedge.cli.server:server", "Run the API server (with an in-process controller and repo server)"),
     "app": ("kedge.cli.app:app", "Manage applications"),
     "proj": ("kedge.cli.proj:proj", "Manage projects"),
     "repo": ("kedge.cli.repo:repo", "Manage repository connection parameters"),

@@ -143,7 +143,11 @@ class Backend:
             k: (base64.b64encode(v.encode()).decode() if v is not None else None) for k, v in values.items()
         }
         try:
-            self.client.patch(res, self.namespace, name, {"data": data}, MERGE_PATCH)
+            # stringData is write-only on a real API server; drop the keys there too in case a
+            # cluster keeps it (so an old stringData value can never shadow the new data)
+            self.client.patch(
+                res, self.namespace, name, {"data": data, "stringData": dict.fromkeys(values)}, MERGE_PATCH
+            )
         except KubeError as exc:
             if not exc.not_found:
                 raise

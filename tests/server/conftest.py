@@ -10,6 +10,7 @@ member of project ``team-a``'s role ``dev`` through the group claim-less role bi
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import socket
@@ -161,11 +162,14 @@ def server(kube, tmp_path_factory):
             "apiVersion": "v1",
             "kind": "Secret",
             "metadata": {"name": "argocd-secret", "namespace": ns},
-            "stringData": {
-                "accounts.alice.password": cheap,
-                "accounts.bob.password": cheap,
-                "webhook.github.secret": "gh-secret",
-                "webhook.gitlab.secret": "gl-secret",
+            "data": {
+                k: base64.b64encode(v.encode()).decode()
+                for k, v in {
+                    "accounts.alice.password": cheap,
+                    "accounts.bob.password": cheap,
+                    "webhook.github.secret": "gh-secret",
+                    "webhook.gitlab.secret": "gl-secret",
+                }.items()
             },
         }
     )

@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from kedge.auth import hash_password, verify_password
 from kedge.rbac.policy import ACTIONS, RESOURCES
@@ -86,6 +87,13 @@ def get_account(req: APIRequest) -> dict[str, Any]:
 )
 def can_i(req: APIRequest) -> dict[str, Any]:
     res, act, obj = req.path["resource"], req.path["action"], req.path["subresource"]
+    raw = (req.request.scope.get("raw_path") or b"").decode("latin-1")
+    if "/can-i/" in raw:
+        # an action such as update/apps/Deployment/ns/name comes URL-encoded (%2F): split the
+        # undecoded path so its slashes stay in the action
+        parts = raw.split("/can-i/", 1)[1].split("?", 1)[0].split("/", 2)
+        if len(parts) == 3:
+            res, act, obj = (unquote(p) for p in parts)
     if res not in RESOURCES:
         raise APIError(400, f"unknown resource {res!r} (known: {', '.join(RESOURCES)})")
     if act.split("/", 1)[0] not in ACTIONS:

@@ -276,19 +276,41 @@ def create_application(req: APIRequest) -> dict[str, Any]:
     return _write(req, existing, doc)
 
 
-def _write(req: APIRequest, existing: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
-    """Replace spec and writable metadata of ``existing`` (status and operation kept)."""
+def _write(
+    req: APIRequest, existing: dict[str, Any], doc: dict[str, Any], retries: int = 5
+) -> dict[str, Any]:
+    """Replace spec and writable metadata of ``existing`` (status and operation kept); on a
+    conflict (the controller wrote status meanwhile) retry on the fresh object."""
+    return _update(req, existing, lambda _current: doc, retries)
+
+
+def _update(req: APIRequest, existing: dict[str, Any], make, retries: int = 5) -> dict[str, Any]:
+    """``make(current) -> doc`` (validated), written over ``current``, retried on conflicts."""
     b = req.backend
-    body = copy.deepcopy(existing)
-    for k in ("labels", "annotations", "finalizers"):
-        if k in doc["metadata"]:
-            body["metadata"][k] = doc["metadata"][k]
-        else:
-            body["metadata"].pop(k, None)
-    body["spec"] = doc["spec"]
-    body.setdefault("apiVersion", API_VERSION)
-    body.setdefault("kind", "Application")
-    return with_kind(b.client.replace(body, field_manager="kedge-server"), "Application")
+    current = existing
+    for attempt in range(retries):
+        doc = make(current)
+        body = copy.deepcopy(current)
+        for k in ("labels", "annotations", "finalizers"):
+            if k in doc["metadata"]:
+                body["metadata"][k] = doc["metadata"][k]
+            else:
+                body["metadata"].pop(k, None)
+        body["spec"] = doc["spec"]
+        body.setdefault("apiVersion", API_VERSION)
+        body.setdefault("kind", "Application")
+        try:
+            return with_kind(b.client.replace(body, field_manager="kedge-server"), "Application")
+        except KubeError as exc:
+            if not exc.conflict or attempt == retries - 1:
+                raise
+            fresh = b.client.get(b.resource("Application"), b.namespace, current["metadata"]["name"])
+            if fresh is None:
+                raise APIError(
+                    404, f'applications.argoproj.io "{current["metadata"]["name"]}" not found'
+                ) from None
+            current = fresh
+    raise AssertionError("unreachable")
 
 
 @route(
@@ -355,28 +377,41 @@ def patch_application(req: APIRequest) -> dict[str, Any]:
         patch = json.loads(body["patch"])
     except ValueError as exc:
         raise APIError(400, f"patch: not valid JSON: {exc}") from None
-    current = {
-        k: copy.deepcopy(existing[k]) for k in ("apiVersion", "kind", "metadata", "spec") if k in existing
-    }
     kind = body.get("patchType") or "json"
-    try:
-        if kind == "json":
-            if not isinstance(patch, list):
-                raise APIError(400, "patch: a JSON patch is a list of operations")
-            patched = jsonpatch.JsonPatch(patch).apply(current)
-        else:
-            if not isinstance(patch, dict):
-                raise APIError(400, "patch: a merge patch is a JSON object")
-            patched = merge_patch(current, patch)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
-        raise APIError(400, f"patch: cannot apply: {exc}") from None
-    if not isinstance(patched, dict):
-        raise APIError(400, "patch: the result is not an object")
-    if (patched.get("metadata") or {}).get("name") != name:
-        raise APIError(400, "patch: the application name cannot be changed")
-    doc = validate_app(req, patched)
-    req.backend.authz.check(req.principal, "applications", "update", rbac_object(doc))
-    return _write(req, existing, doc)
+    if kind == "json" and not isinstance(patch, list):
+        raise APIError(400, "patch: a JSON patch is a list of operations")
+    if kind == "merge" and not isinstance(patch, dict):
+        raise APIError(400, "patch: a merge patch is a JSON object")
+
+    def make(current_app: dict[str, Any]) -> dict[str, Any]:
+        current = {
+            k: copy.deepcopy(current_app[k])
+            for k in ("apiVersion", "kind", "metadata", "spec")
+            if k in current_app
+        }
+        current.setdefault("apiVersion", API_VERSION)
+        current.setdefault("kind", "Application")
+        try:
+            patched = (
+                jsonpatch.JsonPatch(patch).apply(current) if kind == "json" else merge_patch(current, patch)
+            )
+        except (
+            jsonpatch.JsonPatchException,
+            jsonpatch.JsonPointerException,
+            TypeError,
+            KeyError,
+            IndexError,
+        ) as exc:
+            raise APIError(400, f"patch: cannot apply: {exc}") from None
+        if not isinstance(patched, dict):
+            raise APIError(400, "patch: the result is not an object")
+        if (patched.get("metadata") or {}).get("name") != name:
+            raise APIError(400, "patch: the application name cannot be changed")
+        doc = validate_app(req, patched)
+        req.backend.authz.check(req.principal, "applications", "update", rbac_object(doc))
+        return doc
+
+    return _update(req, existing, make)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -438,21 +473,9 @@ def delete_application(req: APIRequest) -> dict[str, Any]:
 
 
 # -- operations -----------------------------------------------------------------------------------
-def _ops():
-    try:
-        from kedge.controller import operations  # the sync engine's own, when present
-
-        return operations
-    except ImportError:
-        from kedge.server import operations
-
-        return operations
-
-
-def _ensure_no_operation(app: dict[str, Any]) -> None:
-    state = (app.get("status") or {}).get("operationState") or {}
-    if app.get("operation") or state.get("phase") in ("Running", "Terminating"):
-        raise APIError(400, "another operation is already in progress")
+# Requests go through the sync engine's own functions (kedge.controller.operations), which write
+# the ``operation`` field as Argo CD's API server does and refuse what Argo CD refuses (another
+# operation running, a sync window, rollback with auto-sync on); their OperationError -> 400.
 
 
 @route(
@@ -465,6 +488,8 @@ def _ensure_no_operation(app: dict[str, Any]) -> None:
     response="Application",
 )
 def sync_application(req: APIRequest) -> dict[str, Any]:
+    from kedge.controller import operations
+
     body = req.body or {}
     name = req.path["name"]
     if body.get("name") and body["name"] != name:
@@ -473,60 +498,36 @@ def sync_application(req: APIRequest) -> dict[str, Any]:
     app = load_app(req, name, "sync", project=body.get("project") or "")
     b = req.backend
     if body.get("manifests"):
-        b.authz.check(req.principal, "applications", "override", rbac_object(app))
-    _ensure_no_operation(app)
+        raise APIError(
+            400, "syncing local manifests (manifests) is not supported; commit them to the repository"
+        )
     spec = app.get("spec") or {}
-    source = spec.get("source") or {}
     revision = body.get("revision") or ""
-    auto = ((spec.get("syncPolicy") or {}).get("automated")) is not None
-    target = source.get("targetRevision") or "HEAD"
-    if revision and auto and not spec.get("sources") and revision != target:
-        raise APIError(400, f"Cannot sync to {revision}: auto-sync currently set to {target}")
-    if revision and revision != target:
+    target = (spec.get("source") or {}).get("targetRevision") or "HEAD"
+    if revision and not spec.get("sources") and revision != target:
+        if ((spec.get("syncPolicy") or {}).get("automated")) is not None:
+            raise APIError(400, f"Cannot sync to {revision}: auto-sync currently set to {target}")
         b.authz.check(req.principal, "applications", "override", rbac_object(app))
     resources = [
-        {
-            k: r.get(k, "")
-            for k in ("group", "kind", "name", "namespace")
-            if r.get(k, "") != "" or k in ("kind", "name")
-        }
+        {k: str(r.get(k) or "") for k in ("group", "kind", "namespace", "name")}
         for r in body.get("resources") or []
     ]
-    ops = _ops()
     return with_kind(
-        ops.request_sync(
+        operations.request_sync(
             b.client,
             b.namespace,
             name,
-            revision=revision or ("" if spec.get("sources") else target),
+            revision=body.get("revisions") or revision or None,
             prune=bool(body.get("prune")),
             dry_run=bool(body.get("dryRun")),
             resources=resources or None,
             sync_options=((body.get("syncOptions") or {}).get("items")) or None,
             strategy=body.get("strategy") or None,
+            retry=body.get("retryStrategy") or None,
             initiated_by=req.username or "anonymous",
-            **_extra_sync_args(ops, body, app),
         ),
         "Application",
     )
-
-
-def _extra_sync_args(ops: Any, body: dict[str, Any], app: dict[str, Any]) -> dict[str, Any]:
-    import inspect
-
-    params = inspect.signature(ops.request_sync).parameters
-    extra: dict[str, Any] = {}
-    candidates = {
-        "revisions": body.get("revisions") or None,
-        "manifests": body.get("manifests") or None,
-        "info": body.get("infos") or None,
-        "retry": body.get("retryStrategy") or None,
-        "resource_version": app["metadata"].get("resourceVersion"),
-    }
-    for k, v in candidates.items():
-        if k in params and v is not None:
-            extra[k] = v
-    return extra
 
 
 @route(
@@ -538,57 +539,26 @@ def _extra_sync_args(ops: Any, body: dict[str, Any], app: dict[str, Any]) -> dic
     response="Application",
 )
 def rollback_application(req: APIRequest) -> dict[str, Any]:
+    from kedge.controller import operations
+
     body = req.body
     name = req.path["name"]
     check_app_namespace(req, body.get("appNamespace") or "")
-    app = load_app(req, name, "sync", project=body.get("project") or "")
-    spec = app.get("spec") or {}
-    if ((spec.get("syncPolicy") or {}).get("automated")) is not None:
-        raise APIError(400, "rollback cannot be initiated when auto-sync is enabled")
-    _ensure_no_operation(app)
+    load_app(req, name, "sync", project=body.get("project") or "")
     try:
         wanted = int(body["id"])
     except (TypeError, ValueError):
         raise APIError(400, f"id: expected an integer, got {body.get('id')!r}") from None
-    history = (app.get("status") or {}).get("history") or []
-    entry = next((h for h in history if int(h.get("id", -1)) == wanted), None)
-    if entry is None:
-        raise APIError(400, f"application {name} does not have deployment with id {wanted}")
     b = req.backend
-    ops = _ops()
-    if hasattr(ops, "rollback") and ops.__name__ == "kedge.controller.operations":
-        try:
-            return with_kind(
-                ops.rollback(
-                    b.client,
-                    b.namespace,
-                    name,
-                    id=wanted,
-                    prune=bool(body.get("prune")),
-                    dry_run=bool(body.get("dryRun")),
-                    initiated_by=req.username or "anonymous",
-                ),
-                "Application",
-            )
-        except TypeError:
-            pass  # another signature: fall back to writing the operation ourselves
-    kwargs: dict[str, Any] = {}
-    if entry.get("source"):
-        kwargs["source"] = entry["source"]
-    import inspect
-
-    if "source" not in inspect.signature(ops.request_sync).parameters:
-        kwargs = {}
     return with_kind(
-        ops.request_sync(
+        operations.rollback(
             b.client,
             b.namespace,
             name,
-            revision=entry.get("revision") or "",
+            wanted,
             prune=bool(body.get("prune")),
             dry_run=bool(body.get("dryRun")),
             initiated_by=req.username or "anonymous",
-            **kwargs,
         ),
         "Application",
     )
@@ -603,16 +573,12 @@ def rollback_application(req: APIRequest) -> dict[str, Any]:
     response="Empty",
 )
 def terminate_operation(req: APIRequest) -> dict[str, Any]:
+    from kedge.controller import operations
+
     name = req.path["name"]
     load_app(req, name, "sync")
     b = req.backend
-    ops = _ops()
-    try:
-        ops.terminate_operation(b.client, b.namespace, name)
-    except TypeError:
-        from kedge.server import operations
-
-        operations.terminate_operation(b.client, b.namespace, name)
+    operations.terminate_operation(b.client, b.namespace, name)
     return {"message": "operation terminating"}
 
 
