@@ -213,6 +213,27 @@ def test_imperative_create_commands_send_protobuf(kubectl, local_cluster, kube_n
     ]
     svc = store.get("/v1/services", ns, "app")
     assert svc["spec"]["ports"][0]["port"] == 80 and svc["spec"]["ports"][0]["targetPort"] == 8080
+    kubectl("create", "role", "reader", "-n", ns, "--verb=get,list", "--resource=pods,deployments.apps")
+    kubectl("create", "rolebinding", "reader", "-n", ns, "--role=reader", "--serviceaccount", f"{ns}:robot")
+    kubectl("create", "cronjob", "tick", "-n", ns, "--image=busybox", "--schedule=*/5 * * * *", "--", "date")
+    kubectl("create", "ingress", "web", "-n", ns, "--rule=example.com/=app:80", "--class=nginx")
+    role = store.get("rbac.authorization.k8s.io/v1/roles", ns, "reader")
+    assert role["rules"] == [
+        {"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]},
+        {"verbs": ["get", "list"], "apiGroups": ["apps"], "resources": ["deployments"]},
+    ]
+    rb = store.get("rbac.authorization.k8s.io/v1/rolebindings", ns, "reader")
+    subjects = [{k: v for k, v in sub.items() if v != ""} for sub in rb["subjects"]]
+    assert subjects == [{"kind": "ServiceAccount", "name": "robot", "namespace": ns}]
+    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}
+    cj = store.get("batch/v1/cronjobs", ns, "tick")
+    assert cj["spec"]["schedule"] == "*/5 * * * *"
+    assert cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["date"]
+    ing = store.get("networking.k8s.io/v1/ingresses", ns, "web")
+    assert ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == {
+        "name": "app",
+        "port": {"number": 80},
+    }
     kubectl("scale", "deployment", "app", "-n", ns, "--replicas=3")
     assert store.get("apps/v1/deployments", ns, "app")["spec"]["replicas"] == 3
 

@@ -1,6 +1,7 @@
 """Decoding of the Kubernetes protobuf request bodies that kubectl's typed clients send.
 
-``kubectl create namespace|configmap|secret|serviceaccount|deployment|service ...`` post their
+``kubectl create namespace|configmap|secret|serviceaccount|deployment|service|job|cronjob|role|
+rolebinding|clusterrole|clusterrolebinding|ingress|pdb|priorityclass|quota`` post their
 object as ``application/vnd.kubernetes.protobuf`` (client-go has no JSON fallback for request
 bodies). This module reads that wire format for those kinds and returns the JSON form; any field it
 does not know that carries a value is refused rather than dropped (the caller answers 415 and
@@ -9,7 +10,7 @@ suggests ``kubectl apply``). Responses are always JSON, which every client accep
 Envelope: the 4 bytes ``k8s\\0`` then a ``runtime.Unknown`` message (1: TypeMeta{1: apiVersion,
 2: kind}, 2: raw bytes of the object message). Go's generated messages encode every non-pointer
 field, zero values included, so zero values are read as "unset" except for pointer fields (marked
-``"?"`` below).
+``"?"`` below; ``i0`` is a required integer kept when 0; ``inline:`` an embedded struct).
 """
 
 from __future__ import annotations
@@ -158,6 +159,91 @@ SCHEMA: dict[str, F] = {
         4: ("targetPort", "ios"),
         5: ("nodePort", "i"),
     },
+    "PolicyRule": {
+        1: ("verbs", "[s"),
+        2: ("apiGroups", "[s"),
+        3: ("resources", "[s"),
+        4: ("resourceNames", "[s"),
+        5: ("nonResourceURLs", "[s"),
+    },
+    "Role": {1: ("metadata", "m:ObjectMeta"), 2: ("rules", "[m:PolicyRule")},
+    "ClusterRole": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("rules", "[m:PolicyRule"),
+        3: ("aggregationRule", "m:AggregationRule"),
+    },
+    "AggregationRule": {1: ("clusterRoleSelectors", "[m:LabelSelector")},
+    "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
+    "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    "RoleBinding": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("subjects", "[m:Subject"),
+        3: ("roleRef", "m:RoleRef"),
+    },
+    "Job": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec"), 3: ("status", "skip")},
+    "JobSpec": {
+        1: ("parallelism", "?i"),
+        2: ("completions", "?i"),
+        3: ("activeDeadlineSeconds", "?i"),
+        4: ("selector", "m:LabelSelector"),
+        5: ("manualSelector", "?t"),
+        6: ("template", "m:PodTemplateSpec"),
+        7: ("backoffLimit", "?i"),
+        8: ("ttlSecondsAfterFinished", "?i"),
+        9: ("completionMode", "s"),
+        10: ("suspend", "?t"),
+    },
+    "CronJob": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:CronJobSpec"), 3: ("status", "skip")},
+    "CronJobSpec": {
+        1: ("schedule", "s"),
+        2: ("startingDeadlineSeconds", "?i"),
+        3: ("concurrencyPolicy", "s"),
+        4: ("suspend", "?t"),
+        5: ("jobTemplate", "m:JobTemplateSpec"),
+        6: ("successfulJobsHistoryLimit", "?i"),
+        7: ("failedJobsHistoryLimit", "?i"),
+        8: ("timeZone", "s"),
+    },
+    "JobTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec")},
+    "Ingress": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:IngressSpec"), 3: ("status", "skip")},
+    "IngressSpec": {
+        1: ("defaultBackend", "m:IngressBackend"),
+        2: ("tls", "[m:IngressTLS"),
+        3: ("rules", "[m:IngressRule"),
+        4: ("ingressClassName", "s"),
+    },
+    "IngressTLS": {1: ("hosts", "[s"), 2: ("secretName", "s")},
+    "IngressRule": {1: ("host", "s"), 2: ("", "inline:IngressRuleValue")},
+    "IngressRuleValue": {1: ("http", "m:HTTPIngressRuleValue")},
+    "HTTPIngressRuleValue": {1: ("paths", "[m:HTTPIngressPath")},
+    "HTTPIngressPath": {1: ("path", "s"), 2: ("backend", "m:IngressBackend"), 3: ("pathType", "s")},
+    "IngressBackend": {4: ("service", "m:IngressServiceBackend")},
+    "IngressServiceBackend": {1: ("name", "s"), 2: ("port", "m:ServiceBackendPort")},
+    "ServiceBackendPort": {1: ("name", "s"), 2: ("number", "i")},
+    "PodDisruptionBudget": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("spec", "m:PodDisruptionBudgetSpec"),
+        3: ("status", "skip"),
+    },
+    "PodDisruptionBudgetSpec": {
+        1: ("minAvailable", "ios"),
+        2: ("selector", "m:LabelSelector"),
+        3: ("maxUnavailable", "ios"),
+        4: ("unhealthyPodEvictionPolicy", "s"),
+    },
+    "PriorityClass": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("value", "i0"),
+        3: ("globalDefault", "t"),
+        4: ("description", "s"),
+        5: ("preemptionPolicy", "s"),
+    },
+    "ResourceQuota": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("spec", "m:ResourceQuotaSpec"),
+        3: ("status", "skip"),
+    },
+    "ResourceQuotaSpec": {1: ("hard", "{q"), 2: ("scopes", "[s")},
 }
 #: (apiVersion, kind) -> message
 KINDS = {
@@ -167,6 +253,16 @@ KINDS = {
     ("v1", "ServiceAccount"): "ServiceAccount",
     ("v1", "Service"): "Service",
     ("apps/v1", "Deployment"): "Deployment",
+    ("v1", "ResourceQuota"): "ResourceQuota",
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
+    ("batch/v1", "Job"): "Job",
+    ("batch/v1", "CronJob"): "CronJob",
+    ("networking.k8s.io/v1", "Ingress"): "Ingress",
+    ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
 }
 
 
@@ -265,11 +361,13 @@ def decode_message(b: bytes, msg: str, path: str = "") -> dict[str, Any]:
             sub = decode_message(v, typ[2:], p)
             if sub:
                 out[name] = sub
+        elif typ.startswith("inline:"):  # an embedded struct whose fields sit in the parent (json:",inline")
+            out.update(decode_message(v, typ[7:], path))
         elif typ == "s":
             if v:
                 out[name] = _str(v)
-        elif typ in ("i", "?i"):
-            if v or typ == "?i":
+        elif typ in ("i", "?i", "i0"):
+            if v or typ != "i":
                 out[name] = _signed(v)
         elif typ in ("t", "?t"):
             if v or typ == "?t":
