@@ -167,10 +167,12 @@ class RepoServer:
     ) -> ManifestResponse:
         """Render an Application's source(s) as the controller would.
 
-        ``revision`` overrides ``targetRevision`` (a list gives one per source);
-        ``source_index`` renders only that source of a multi-source app (``$ref`` sources are
-        still fetched). ``app`` is an Application as a dict, or a :mod:`kedge.model` Application. Raises :class:`kedge.errors.RenderError` (a message naming the
-        repository, revision, path, file and line) on failure.
+        ``app`` is an Application as a dict, or a :mod:`kedge.model` Application. ``revision``
+        overrides ``targetRevision`` (a list gives one per source); ``source_index`` renders only
+        that source of a multi-source app (its ``$ref`` sources are still fetched; other sources
+        are not resolved and have ``""`` in ``revisions``). Raises
+        :class:`kedge.errors.RenderError` (a message naming the repository, revision, path,
+        file and line) on failure.
         """
         if not isinstance(app, dict) and hasattr(app, "to_dict"):
             app = app.to_dict()  # a kedge.model Application
@@ -196,21 +198,30 @@ class RepoServer:
         annotations = meta.get("annotations") or {}
         dest = spec.get("destination") or {}
 
-        resolved: list[str] = []
-        providers = []
-        creds_list = []
+        if source_index is not None and not 0 <= source_index < len(sources):
+            raise RenderError(
+                f"application {meta.get('name', '?')} has {len(sources)} source(s); no source index {source_index}"
+            )
         for i, src in enumerate(sources):
             if not src.get("repoURL"):
                 raise RenderError(f"application {meta.get('name', '?')}: source {i} has no repoURL")
-            provider = source_type_for(src)
-            creds = self._creds(src, str(spec.get("project") or ""))
-            target = revs[i] if revs[i] is not None else str(src.get("targetRevision") or "")
-            resolved.append(self._resolve(provider, src, target, creds, ctx))
-            providers.append(provider)
-            creds_list.append(creds)
-
         ref_names = {src["ref"]: i for i, src in enumerate(sources) if src.get("ref")}
-        wanted = [source_index] if source_index is not None else range(len(sources))
+        wanted = [source_index] if source_index is not None else list(range(len(sources)))
+        needed = set(wanted)
+        for i in wanted:
+            needed.update(self._used_refs(sources[i], ref_names).values())
+
+        # resolve only what is rendered or referenced (a source_index request skips the rest)
+        resolved: list[str] = [""] * len(sources)
+        providers: list[Any] = [None] * len(sources)
+        creds_list: list[Any] = [None] * len(sources)
+        for i in sorted(needed):
+            src = sources[i]
+            providers[i] = source_type_for(src)
+            creds_list[i] = self._creds(src, str(spec.get("project") or ""))
+            target = revs[i] if revs[i] is not None else str(src.get("targetRevision") or "")
+            resolved[i] = self._resolve(providers[i], src, target, creds_list[i], ctx)
+
         results: list[SourceResult] = []
         manifests: list[dict[str, Any]] = []
         for i in wanted:

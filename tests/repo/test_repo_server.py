@@ -271,3 +271,25 @@ def test_accepts_model_application(work_repo, git_daemon, server):
     typed = parse_application(app(git_daemon.url(r.name)))
     resp = server.generate_manifests(typed)
     assert resp.manifests[0]["metadata"]["name"] == "typed"
+
+
+def test_source_index_renders_one_source(work_repo, git_daemon, server):
+    r1, r2 = work_repo(), work_repo()
+    s1 = r1.commit({"a/cm.yaml": cm("one")})
+    r2.commit({"b/cm.yaml": cm("two")})
+    multi = {
+        "metadata": {"name": "m"},
+        "spec": {
+            "sources": [
+                {"repoURL": git_daemon.url(r1.name), "path": "a", "targetRevision": "main"},
+                {"repoURL": git_daemon.url(r2.name), "path": "b", "targetRevision": "main"},
+            ]
+        },
+    }
+    both = server.generate_manifests(multi)
+    assert [o["metadata"]["name"] for o in both.manifests] == ["one", "two"]
+    first = server.generate_manifests(multi, source_index=0)
+    assert [o["metadata"]["name"] for o in first.manifests] == ["one"] and first.revisions == [s1, ""]
+    with pytest.raises(RenderError) as e:
+        server.generate_manifests(multi, source_index=5)
+    assert "no source index 5" in str(e.value)
