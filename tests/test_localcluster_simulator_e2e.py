@@ -1099,3 +1099,78 @@ def test_refused_pod_creation_is_reported_not_retried_forever() -> None:
     finally:
         sim.stop()
         store.close()
+
+
+def test_a_new_simulator_on_a_settled_cluster_writes_nothing(store: Store) -> None:
+    first = Simulator(store, pod_startup_delay=0.2).start()
+    try:
+        store.create("apps/v1/deployments", deployment("steady", replicas=2))
+        wait_for(
+            lambda: (
+                (store.get("apps/v1/deployments", NS, "steady").get("status") or {}).get("availableReplicas")
+                == 2
+            )
+        )
+        assert first.wait_idle(5)
+    finally:
+        first.stop()
+    rv = store.resource_version
+    second = Simulator(store, pod_startup_delay=0.2).start()
+    try:
+        assert second.wait_idle(5)
+        assert store.resource_version == rv
+    finally:
+        second.stop()
+
+
+def test_statefulset_scale_down_deletes_claims_when_asked(store: Store, sim: Simulator) -> None:
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "cache", "namespace": NS},
+        "spec": {
+            "replicas": 3,
+            "podManagementPolicy": "Parallel",
+            "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete", "whenDeleted": "Retain"},
+            "selector": {"matchLabels": {"app": "cache"}},
+            "template": {
+                "metadata": {"labels": {"app": "cache"}},
+                "spec": {"containers": [{"name": "c", "image": "redis:7"}]},
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            ],
+        },
+    }
+    store.create("apps/v1/statefulsets", sts)
+    s = wait_for(
+        lambda: (
+            (s := store.get("apps/v1/statefulsets", NS, "cache"))
+            and (s.get("status") or {}).get("readyReplicas") == 3
+            and s
+        )
+    )
+    s["spec"]["replicas"] = 1
+    store.update("apps/v1/statefulsets", s)
+    wait_for(
+        lambda: sorted(p["metadata"]["name"] for p in pods_of(store, "cache-")) == ["cache-0"],
+        what="scaled to 1",
+    )
+    claims = wait_for(
+        lambda: (
+            (
+                c := sorted(
+                    p["metadata"]["name"]
+                    for p in store.list("/v1/persistentvolumeclaims", NS)
+                    if "-cache-" in p["metadata"]["name"]
+                )
+            )
+            == ["data-cache-0"]
+            and c
+        ),
+        what="claims of removed ordinals deleted",
+    )
+    assert claims == ["data-cache-0"]

@@ -272,6 +272,12 @@ def pod_status(
             unready.append(cname)
         container_statuses.append(cs)
     container_statuses.sort(key=lambda s: s["name"])
+    # a container that was already running keeps its reported start (stable across restarts)
+    previous = {cs.get("name"): cs for cs in old.get("containerStatuses") or []}
+    for cs in container_statuses:
+        before = ((previous.get(cs["name"]) or {}).get("state") or {}).get("running") or {}
+        if "running" in cs["state"] and before.get("startedAt"):
+            cs["state"]["running"]["startedAt"] = before["startedAt"]
 
     if not started:
         wake.append(t_run)

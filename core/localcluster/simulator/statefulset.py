@@ -243,9 +243,14 @@ def sync(ctx: SimContext, namespace: str | None, name: str) -> None:
     # scale down: highest ordinal first
     extra = sorted((o for o in pods if o >= desired), reverse=True)
     if extra and (parallel or all(healthy(pods[o]) for o in pods if o < desired)):
+        when_scaled = (spec.get("persistentVolumeClaimRetentionPolicy") or {}).get("whenScaled")
         for ordinal in extra if parallel else extra[:1]:
             ctx.delete(PODS, namespace, m.name_of(pods[ordinal]))
             pods.pop(ordinal)
+            if when_scaled == "Delete":
+                for claim in claims_for(sts, ordinal):
+                    if ctx.cache.get(PVCS, namespace, m.name_of(claim)) is not None:
+                        ctx.delete(PVCS, namespace, m.name_of(claim))
 
     # rolling update: highest ordinal at or above the partition first, one at a time
     if (
