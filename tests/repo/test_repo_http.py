@@ -59,3 +59,50 @@ def test_client_unreachable():
     with RepoServerClient(f"127.0.0.1:{free_port()}", timeout=2) as client:
         with pytest.raises(RepoUnreachableError):
             client.list_refs("git://x/y")
+
+
+def test_kedge_repo_server_process(tmp_path, work_repo, git_daemon, redis_url):
+    import os
+    import subprocess
+    import sys
+
+    from gitservers import wait_port
+
+    r = work_repo()
+    r.commit({"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proc\n"})
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kedge",
+            "repo-server",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--redis",
+            redis_url,
+            "--parallelism-limit",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    try:
+        wait_port(port, 20)
+        app = {
+            "metadata": {"name": "p"},
+            "spec": {"source": {"repoURL": git_daemon.url(r.name), "path": "app", "targetRevision": "HEAD"}},
+        }
+        with RepoServerClient(f"127.0.0.1:{port}", timeout=30) as client:
+            assert client.generate_manifests(app).manifests[0]["metadata"]["name"] == "proc"
+            again = client.generate_manifests(app)
+            assert again.sources[0].cached
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert b"redis" in err and b"parallelism 2" in err
