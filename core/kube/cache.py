@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kedge.kube.client import APIResource, KubeClient, KubeError
@@ -63,7 +64,6 @@ class Entry:
     health: dict[str, str] | None = None
     images: tuple[str, ...] = ()
     created: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _matches(rule: dict[str, Any], group: str, kind: str, cluster: str) -> bool:
@@ -242,7 +242,13 @@ class ClusterCache:
         meta = obj.get("metadata") or {}
         kind = obj.get("kind") or res.kind
         api_version = obj.get("apiVersion") or res.api_version
-        key = ResourceKey(group_of(api_version), kind, meta.get("namespace") or "", meta.get("name") or "")
+        intern = sys.intern
+        key = ResourceKey(
+            intern(group_of(api_version)),
+            intern(kind),
+            intern(meta.get("namespace") or ""),
+            meta.get("name") or "",
+        )
         refs = meta.get("ownerReferences") or []
         obj.setdefault("kind", kind)
         obj.setdefault("apiVersion", api_version)
@@ -380,6 +386,7 @@ class _Watcher:
                 if not rv:
                     items, rv = self.cache.client.list(self.res)
                     self.cache._replace_type(self.res, items)
+                    del items  # the decoded list must not outlive the indexing (memory)
                     self.synced.set()
                     self.cache.errors.pop((self.res.group, self.res.kind), None)
                 for event in self.cache.client.watch(self.res, rv, self.cache.watch_timeout):
