@@ -192,6 +192,9 @@ def test_wait_and_rollout_status_with_the_simulator(kubectl, local_cluster, kube
         "items"
     ]
     assert len(pods) == 2 and all(p["status"]["phase"] == "Running" for p in pods)
+    assert (
+        kubectl("logs", "-n", kube_namespace, "deploy/web").returncode == 0
+    )  # simulated containers log nothing
 
 
 def test_imperative_create_commands_send_protobuf(kubectl, local_cluster, kube_namespace):

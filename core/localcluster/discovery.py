@@ -75,6 +75,10 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
         if i.categories:
             r["categories"] = list(i.categories)
         resources.append(r)
+        if i.storage_key == "/pods":
+            resources.append(
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
+            )
         for sub in i.subresources:
             sr: dict[str, Any] = {
                 "name": f"{i.plural}/{sub}",
@@ -117,6 +121,14 @@ def _agg_resource(i: ResourceInfo) -> dict[str, Any]:
             }
             for sub in i.subresources
         ]
+    if i.storage_key == "/pods":
+        r.setdefault("subresources", []).append(
+            {
+                "subresource": "log",
+                "responseKind": {"group": "", "version": "v1", "kind": "Pod"},
+                "verbs": ["get"],
+            }
+        )
     return r
 
 

@@ -250,12 +250,15 @@ class APIServer(WatchHandler):
             sub
             and sub not in info.subresources
             and not (info.storage_key == "/namespaces" and sub == "finalize")
+            and not (info.storage_key == "/pods" and sub == "log")
         ):
             raise ApiError(
                 404, "NotFound", f"the server could not find the requested resource ({info.plural}/{sub})"
             )
         if name is not None and info.namespaced and ns is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if sub == "log" and info.storage_key == "/pods" and name is not None:
+            return self._pod_log(req, info, ns, name)
         m = req.method
         if name is None:
             if m == "GET":
@@ -779,6 +782,35 @@ class APIServer(WatchHandler):
         return ApiError(
             getattr(e, "code", 422), getattr(e, "reason", "Invalid"), getattr(e, "message", str(e)), details
         )
+
+    def _pod_log(self, req: Request, info: ResourceInfo, ns: str | None, name: str) -> tuple[int, bytes, str]:
+        """``pods/log``: simulated containers write nothing, so a valid request gets empty text."""
+        if req.method != "GET":
+            raise ApiError(
+                405,
+                "MethodNotAllowed",
+                f"the server does not allow this method on the requested resource ({req.method})",
+            )
+        raw = self.store.get_raw(info, ns, name)
+        if raw is None:
+            raise self._not_found(info, name)
+        pod = loads(raw)
+        spec = pod.get("spec") or {}
+        names = [
+            c.get("name")
+            for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+            if isinstance(c, dict)
+        ]
+        container = req.query.get("container")
+        if container and container not in names:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
+        if not container and len(names) > 1:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"a container name must be specified for pod {name}, choose one of: [{' '.join(str(n) for n in names)}]",
+            )
+        return 200, b"", "text/plain"
 
     # ------------------------------------------------------------------ scale
     def _scale_of(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:

@@ -215,6 +215,15 @@ COLUMNS: dict[str, list[Column]] = {
         ("External-IP", "string", _external_ip, 0),
         ("Port(s)", "string", _ports, 0),
         AGE,
+        (
+            "Selector",
+            "string",
+            lambda o: (
+                ",".join(f"{k}={v}" for k, v in (_g(o, "spec", "selector", default={}) or {}).items())
+                or "<none>"
+            ),
+            1,
+        ),
     ],
     "/configmaps": [
         NAME,
