@@ -506,7 +506,11 @@ def refresh(name, hard):
 @click.option("--refresh", is_flag=True, help="Refresh first (ignored in core mode: comparisons are fresh).")
 @click.option("--hard-refresh", is_flag=True, help="Regenerate manifests without the cache.")
 @click.option(
-    "--exit-code/--no-exit-code", default=True, show_default=True, help="Exit 1 when there is a diff."
+    "--exit-code",
+    type=click.BOOL,
+    default=True,
+    show_default=True,
+    help="Exit 1 when there is a diff (--exit-code=false: exit 0).",
 )
 @click.option(
     "--color/--no-color", default=None, help="Colour the diff (default: when stdout is a terminal)."

@@ -55,66 +55,75 @@ class ConnOptions:
     kedge_context: str | None = None
 
 
-_OPTIONS: list[Callable[[Callable], Callable]] = [
-    click.option(
-        "--core", is_flag=True, envvar="KEDGE_CORE", help="Talk to the cluster directly (no API server)."
+#: (flag names, ConnOptions field, click keyword arguments); the click parameter names are
+#: prefixed (``conn_``) so they never collide with a command's own arguments (``server``, ...)
+_OPTIONS: list[tuple[tuple[str, ...], str, dict[str, Any]]] = [
+    (
+        ("--core",),
+        "core",
+        {"is_flag": True, "envvar": "KEDGE_CORE", "help": "Talk to the cluster directly (no API server)."},
     ),
-    click.option("--kubeconfig", envvar="KUBECONFIG", metavar="FILE", help="Kubeconfig for core mode."),
-    click.option(
-        "--kube-context",
-        "--context",
+    (
+        ("--kubeconfig",),
+        "kubeconfig",
+        {"envvar": "KUBECONFIG", "metavar": "FILE", "help": "Kubeconfig for core mode."},
+    ),
+    (
+        ("--kube-context", "--context"),
         "kube_context",
-        metavar="NAME",
-        help="Kubeconfig context for core mode.",
+        {"metavar": "NAME", "help": "Kubeconfig context for core mode."},
     ),
-    click.option(
-        "--namespace",
+    (
+        ("--namespace",),
         "namespace",
-        envvar="KEDGE_NAMESPACE",
-        default=DEFAULT_NAMESPACE,
-        show_default=True,
-        help="Control-plane namespace (core mode).",
+        {
+            "envvar": "KEDGE_NAMESPACE",
+            "default": DEFAULT_NAMESPACE,
+            "show_default": True,
+            "help": "Control-plane namespace (core mode).",
+        },
     ),
-    click.option("--server", envvar="KEDGE_SERVER", metavar="HOST:PORT", help="Kedge API server address."),
-    click.option(
-        "--auth-token", envvar="KEDGE_AUTH_TOKEN", metavar="TOKEN", help="Bearer token for the API server."
+    (
+        ("--server",),
+        "server",
+        {"envvar": "KEDGE_SERVER", "metavar": "HOST:PORT", "help": "Kedge API server address."},
     ),
-    click.option("--insecure", is_flag=True, help="Skip TLS certificate verification of the API server."),
-    click.option("--plaintext", is_flag=True, help="Use plain HTTP to the API server."),
-    click.option(
-        "--grpc-web", is_flag=True, hidden=True, help="Accepted for argocd compatibility (ignored)."
+    (
+        ("--auth-token",),
+        "auth_token",
+        {"envvar": "KEDGE_AUTH_TOKEN", "metavar": "TOKEN", "help": "Bearer token for the API server."},
     ),
-    click.option("--config", "config", envvar="KEDGE_CONFIG", metavar="FILE", help="Client config file."),
-    click.option(
-        "--kedge-context", "--argocd-context", "kedge_context", metavar="NAME", help="Login context to use."
+    (
+        ("--insecure",),
+        "insecure",
+        {"is_flag": True, "help": "Skip TLS certificate verification of the API server."},
+    ),
+    (("--plaintext",), "plaintext", {"is_flag": True, "help": "Use plain HTTP to the API server."}),
+    (
+        ("--grpc-web",),
+        "grpc_web",
+        {"is_flag": True, "hidden": True, "help": "Accepted for argocd compatibility."},
+    ),
+    (("--config",), "config", {"envvar": "KEDGE_CONFIG", "metavar": "FILE", "help": "Client config file."}),
+    (
+        ("--kedge-context", "--argocd-context"),
+        "kedge_context",
+        {"metavar": "NAME", "help": "Login context to use (default: the current one)."},
     ),
 ]
 
 
 def connection_options(f: Callable) -> Callable:
     """Add the connection flags to a command; they are collected into ``ctx.meta``."""
-    names = (
-        "core",
-        "kubeconfig",
-        "kube_context",
-        "namespace",
-        "server",
-        "auth_token",
-        "insecure",
-        "plaintext",
-        "grpc_web",
-        "config",
-        "kedge_context",
-    )
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
-        ctx.meta[_META_KEY] = ConnOptions(**{n: kwargs.pop(n) for n in names})
+        ctx.meta[_META_KEY] = ConnOptions(**{field: kwargs.pop("conn_" + field) for _, field, _ in _OPTIONS})
         return f(*args, **kwargs)
 
-    for opt in reversed(_OPTIONS):
-        wrapper = opt(wrapper)
+    for flags, field, kw in reversed(_OPTIONS):
+        wrapper = click.option(*flags, "conn_" + field, **kw)(wrapper)
     return wrapper
 
 

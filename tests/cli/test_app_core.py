@@ -1,0 +1,266 @@
+"""``kedge app ...`` in core mode: real kedge subprocesses against the local cluster, with an
+in-process controller executing the syncs."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+from conftest import unique, wait_for
+
+
+def _app(kedge_cli, name):
+    return json.loads(kedge_cli("app", "get", name, "-o", "json").stdout)
+
+
+def _reconciled(kedge_cli, name):
+    return wait_for(
+        lambda: (a := _app(kedge_cli, name)).get("status", {}).get("sync", {}).get("revision") and a
+    )
+
+
+def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo, kube_namespace):
+    name = unique("gb")
+    kedge_cli(
+        "app",
+        "create",
+        name,
+        "--repo",
+        guestbook_repo.url,
+        "--path",
+        "guestbook",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+    )
+    a = _reconciled(kedge_cli, name)
+    assert a["spec"]["source"] == {"repoURL": guestbook_repo.url, "path": "guestbook"}
+    assert a["status"]["sync"]["status"] == "OutOfSync"
+
+    listed = kedge_cli("app", "list").stdout
+    header = listed.splitlines()[0].split()
+    assert header[:6] == ["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "STATUS", "HEALTH"]
+    assert any(line.split()[0].endswith("/" + name) and "OutOfSync" in line for line in listed.splitlines())
+
+    text = kedge_cli("app", "get", name).stdout
+    lines = text.splitlines()
+    assert lines[0].startswith("Name:") and lines[0].endswith("/" + name)
+    for label in (
+        "Project:",
+        "Server:",
+        "Namespace:",
+        "Source:",
+        "- Repo:",
+        "SyncWindow:",
+        "Sync Policy:",
+        "Sync Status:",
+        "Health Status:",
+    ):
+        assert any(line.startswith(label) for line in lines), (label, text)
+    assert "Sync Policy:        Manual" in text
+    start = next(i for i, line in enumerate(lines) if line.startswith("GROUP"))
+    assert lines[start].split() == [
+        "GROUP",
+        "KIND",
+        "NAMESPACE",
+        "NAME",
+        "STATUS",
+        "HEALTH",
+        "HOOK",
+        "MESSAGE",
+    ]
+    assert ["apps", "Deployment", kube_namespace, "guestbook-ui", "OutOfSync", "Missing"] in [
+        line.split() for line in lines[start + 1 :]
+    ]
+
+    diff = kedge_cli("app", "diff", name, check=False)
+    assert diff.returncode == 1, diff.stderr
+    assert f"===== apps/Deployment {kube_namespace}/guestbook-ui ======" in diff.stdout
+    assert "+  replicas: 1" in diff.stdout
+    assert kedge_cli("app", "diff", name, "--exit-code=false", check=False).returncode == 0
+
+    out = kedge_cli("app", "sync", name, "--timeout", "60")
+    assert "Phase:              Succeeded" in out.stdout
+    assert "deployment.apps/guestbook-ui created" in out.stdout
+    wait_for(lambda: kedge_cli("app", "diff", name, check=False).returncode == 0)
+
+    hist = kedge_cli("app", "history", name).stdout.splitlines()
+    assert hist[0] == f"SOURCE  {guestbook_repo.url}"
+    assert hist[1].split() == ["ID", "DATE", "REVISION"]
+    assert hist[2].split()[0] == "0" and f"({guestbook_repo.head()[:7]})" in hist[2]
+
+    res = kedge_cli("app", "resources", name).stdout.splitlines()
+    assert res[0].split() == ["GROUP", "KIND", "NAMESPACE", "NAME", "ORPHANED"]
+    assert ["apps", "Deployment", kube_namespace, "guestbook-ui", "No"] in [r.split() for r in res]
+
+    git = list(yaml.safe_load_all(kedge_cli("app", "manifests", name).stdout))
+    assert {d["kind"] for d in git} == {"Deployment", "Service"}
+    live = list(yaml.safe_load_all(kedge_cli("app", "manifests", name, "--source", "live").stdout))
+    assert {d["metadata"].get("uid") is not None for d in live} == {True}
+
+    wait = kedge_cli("app", "wait", name, "--sync", "--health", "--timeout", "60")
+    assert "Health Status:      Healthy" in wait.stdout
+
+
+def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, kube_namespace):
+    name = unique("set")
+    kedge_cli(
+        "app",
+        "create",
+        name,
+        "--repo",
+        guestbook_repo.url,
+        "--path",
+        "guestbook",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+        "--sync-policy",
+        "automated",
+        "--auto-prune",
+        "--self-heal",
+        "--sync-option",
+        "CreateNamespace=true",
+        "--helm-set",
+        "replicas=2",
+        "-l",
+        "team=a",
+    )
+    spec = _app(kedge_cli, name)["spec"]
+    assert spec["syncPolicy"] == {
+        "automated": {"prune": True, "selfHeal": True},
+        "syncOptions": ["CreateNamespace=true"],
+    }
+    assert spec["source"]["helm"]["parameters"] == [{"name": "replicas", "value": "2"}]
+    assert name in kedge_cli("app", "list", "-l", "team=a").stdout
+    assert name not in kedge_cli("app", "list", "-l", "team=b").stdout
+
+    kedge_cli("app", "set", name, "--revision", "main", "--sync-policy", "none", "--helm-set", "x=y")
+    spec = _app(kedge_cli, name)["spec"]
+    assert spec["source"]["targetRevision"] == "main"
+    assert "automated" not in spec["syncPolicy"]
+    assert [p["name"] for p in spec["source"]["helm"]["parameters"]] == ["replicas", "x"]
+
+    kedge_cli("app", "unset", name, "-p", "replicas", "-p", "x")
+    assert "helm" not in _app(kedge_cli, name)["spec"]["source"]
+
+    kedge_cli(
+        "app", "patch", name, "--patch", '[{"op": "replace", "path": "/spec/source/path", "value": "other"}]'
+    )
+    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "other"
+    kedge_cli(
+        "app", "patch", name, "--type", "merge", "--patch", '{"spec": {"source": {"path": "guestbook"}}}'
+    )
+    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "guestbook"
+
+    # a second create with a different spec needs --upsert, the same spec is fine
+    args = [
+        "app",
+        "create",
+        name,
+        "--repo",
+        guestbook_repo.url,
+        "--path",
+        "elsewhere",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+    ]
+    out = kedge_cli(*args, check=False)
+    assert out.returncode != 0 and "use upsert flag" in out.stderr
+    kedge_cli(*args, "--upsert")
+    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "elsewhere"
+
+    kedge_cli("app", "delete", name, "-y", "--no-cascade", "--wait")
+    out = kedge_cli("app", "get", name, check=False)
+    assert out.returncode == 1 and out.stderr.startswith("Error: ") and "not found" in out.stderr
+
+
+def test_create_from_file_and_bad_input(kedge_cli, tmp_path, guestbook_repo, kube_namespace):
+    name = unique("file")
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": guestbook_repo.url, "path": "guestbook", "targetRevision": "HEAD"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": kube_namespace},
+        },
+    }
+    f = tmp_path / "app.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    assert f"application '{name}' created" in kedge_cli("app", "create", "-f", str(f)).stdout
+    assert _app(kedge_cli, name)["spec"]["source"]["targetRevision"] == "HEAD"
+
+    doc["spec"]["syncPolicy"] = {"retry": {"limit": "five"}}
+    doc["metadata"]["name"] = unique("bad")
+    f.write_text(yaml.safe_dump(doc))
+    out = kedge_cli("app", "create", "-f", str(f), check=False)
+    assert out.returncode != 0 and "spec.syncPolicy.retry.limit" in out.stderr
+    assert kedge_cli("app", "get", doc["metadata"]["name"], check=False).returncode == 1
+
+    f.write_text("kind: [unclosed")
+    out = kedge_cli("app", "create", "-f", str(f), check=False)
+    assert out.returncode == 1 and "not valid YAML" in out.stderr
+
+    out = kedge_cli("app", "sync", name, "--resource", "Deployment", check=False)
+    assert out.returncode == 1 and "GROUP:KIND:NAME" in out.stderr
+
+    out = kedge_cli("app", "diff", "no-such-app", check=False)
+    assert out.returncode == 2 and out.stderr.startswith("Error: ") and "not found" in out.stderr
+
+    out = kedge_cli("app", "list", extra_env={"KUBECONFIG": str(tmp_path / "missing")}, check=False)
+    assert out.returncode == 1 and "kubeconfig" in out.stderr
+
+    out = kedge_cli("app", "list", extra_env={"KEDGE_NAMESPACE": "no-such-ns"})
+    assert out.stdout.splitlines()[1:] == []
+
+
+def test_diff_local_and_rollback(kedge_cli, cli_controller, guestbook_repo, kube_namespace, tmp_path):
+    name = unique("rb")
+    kedge_cli(
+        "app",
+        "create",
+        name,
+        "--repo",
+        guestbook_repo.url,
+        "--path",
+        "guestbook",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+    )
+    _reconciled(kedge_cli, name)
+    kedge_cli("app", "sync", name, "--timeout", "60")
+    first = guestbook_repo.head()
+    scaled = {**GUESTBOOK(), "spec": {**GUESTBOOK()["spec"], "replicas": 3}}
+    second = guestbook_repo.commit({"guestbook/deploy.yaml": yaml.safe_dump(scaled)}, "scale")
+
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "deploy.yaml").write_text(yaml.safe_dump({**scaled, "spec": {**scaled["spec"], "replicas": 5}}))
+    out = kedge_cli("app", "diff", name, "--local", str(local), check=False)
+    assert out.returncode == 1 and "+  replicas: 5" in out.stdout and "-  replicas: 1" in out.stdout
+
+    kedge_cli("app", "sync", name, "--revision", second, "--timeout", "60")
+    out = kedge_cli("app", "rollback", name, "0", "--timeout", "60")
+    assert "Phase:              Succeeded" in out.stdout
+    a = _app(kedge_cli, name)
+    assert a["status"]["operationState"]["syncResult"]["revision"] == first
+    assert [h["id"] for h in a["status"]["history"]] == [0, 1, 2]
+
+    out = kedge_cli("app", "rollback", name, "42", check=False)
+    assert out.returncode == 1 and "does not have deployment with id 42" in out.stderr
+    out = kedge_cli("app", "terminate-op", name, check=False)
+    assert out.returncode == 1 and "No operation is in progress" in out.stderr
+
+
+def GUESTBOOK():
+    from conftest import GUESTBOOK_DEPLOYMENT
+
+    return json.loads(json.dumps(GUESTBOOK_DEPLOYMENT))
