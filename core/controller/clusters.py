@@ -83,12 +83,17 @@ class ClusterRegistry:
             cluster_url=server,
         )
         view = ClusterView(client, cache, server, name)
+        try:
+            cache.start()  # discovery: raises KubeError (a KedgeError) when the cluster is unreachable
+        except KedgeError as exc:
+            cache.stop()
+            raise KedgeError(f"cluster {server} is unreachable: {exc}") from None
+        cache.wait_synced(60)
         with self._lock:
             if server in self._views:
+                cache.stop()
                 return self._views[server]
             self._views[server] = view
-        cache.start()
-        cache.wait_synced(60)
         return view
 
     def views(self) -> list[ClusterView]:

@@ -221,10 +221,19 @@ def compare_app(
                     "application resources.",
                 )
             )
+        live_entry = cluster.cache.get(key) if hasattr(cluster.cache, "get") else None
+        if live_entry is not None and live_entry.app and live_entry.app != app_instance:
+            conditions.append(
+                condition(
+                    "SharedResourceWarning",
+                    f"{key.kind}/{key.name} is part of applications {live_entry.app} and {app_instance}",
+                )
+            )
         set_tracking(obj, app_instance, tracking)
         targets[key] = obj
         versions[key] = obj["apiVersion"].rsplit("/", 1)[-1]
 
+    compare_opts = _compare_options(cm_data)
     live_entries = cluster.cache.managed(app_instance)
     results: list[ResourceResult] = []
     sync = SYNCED
@@ -247,7 +256,14 @@ def compare_app(
                     predicted = ssd_cache.predicted(cluster.client, target, live)
                 except KubeError as exc:
                     conditions.append(condition("ComparisonError", f"server-side diff of {key}: {exc}"))
-            d = compare(target, live, resource_rules, predicted=predicted)
+            ignore_status = compare_opts["ignoreResourceStatusField"] != "none"
+            if (
+                compare_opts["ignoreAggregatedRoles"]
+                and key.kind == "ClusterRole"
+                and (live or {}).get("aggregationRule")
+            ):
+                resource_rules = [*resource_rules, IgnoreRule(json_pointers=("/rules",), origin="argocd-cm")]
+            d = compare(target, live, resource_rules, predicted=predicted, ignore_status=ignore_status)
         except (ConfigError, KedgeError) as exc:
             conditions.append(condition("ComparisonError", f"{key}: {exc}"))
             d = None
@@ -278,8 +294,60 @@ def compare_app(
         sync = UNKNOWN
     agg = aggregate([{"live": r.live, "target": r.target, "health": r.health} for r in results], overrides)
     health = {"status": agg.status}
+    orphaned = _orphaned(cluster, project, dest_ns)
+    if orphaned:
+        conditions.append(
+            condition("OrphanedResourceWarning", f"Application has {orphaned} orphaned resources")
+        )
     summary = _summary(cluster, app_instance)
     return CompareResult(sync, health, results, conditions, summary)
+
+
+def _compare_options(cm_data: dict[str, str]) -> dict[str, Any]:
+    """argocd-cm ``resource.compareoptions`` (YAML): ignoreAggregatedRoles (default false) and
+    ignoreResourceStatusField (``crd`` default, ``all``, ``none``; Kedge never applies status, so
+    only ``none`` - compare status too - changes the result)."""
+    import yaml
+
+    out: dict[str, Any] = {"ignoreAggregatedRoles": False, "ignoreResourceStatusField": "crd"}
+    raw = cm_data.get("resource.compareoptions")
+    if raw:
+        try:
+            doc = yaml.safe_load(raw) or {}
+        except yaml.YAMLError:
+            doc = {}
+        if isinstance(doc, dict):
+            out["ignoreAggregatedRoles"] = bool(doc.get("ignoreAggregatedRoles", False))
+            out["ignoreResourceStatusField"] = str(doc.get("ignoreResourceStatusField", "crd")).lower()
+    return out
+
+
+def _orphaned(cluster: ClusterView, project: dict[str, Any] | None, namespace: str) -> int:
+    """Objects in the app's namespace that no app manages and nothing owns, when the project
+    turns on ``orphanedResources`` (with ``warn``), minus its ``ignore`` list."""
+    spec = (project or {}).get("spec") or {}
+    orphaned = spec.get("orphanedResources")
+    if not isinstance(orphaned, dict) or not orphaned.get("warn", False) or not namespace:
+        return 0
+    if not hasattr(cluster.cache, "in_namespace"):
+        return 0
+    ignore = orphaned.get("ignore") or []
+    count = 0
+    for entry in cluster.cache.in_namespace(namespace):
+        if entry.app or entry.owner_uids:
+            continue
+        k = entry.key
+        if k.kind in ("ServiceAccount", "ConfigMap") and k.name in ("default", "kube-root-ca.crt"):
+            continue
+        if any(
+            projects._glob(i.get("group", "*") or "", k.group)
+            and projects._glob(i.get("kind", "*"), k.kind)
+            and projects._glob(i.get("name", "*") or "*", k.name)
+            for i in ignore
+        ):
+            continue
+        count += 1
+    return count
 
 
 def _summary(cluster: ClusterView, app_instance: str) -> dict[str, list[str]]:

@@ -28,6 +28,9 @@ class _StaticCache:
     def __init__(self, entries: dict[ResourceKey, Entry]) -> None:
         self._entries = entries
 
+    def get(self, key: ResourceKey) -> Entry | None:
+        return self._entries.get(key)
+
     def managed(self, app: str) -> dict[ResourceKey, Entry]:
         return {k: e for k, e in self._entries.items() if e.app == app}
 

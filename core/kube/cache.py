@@ -168,6 +168,10 @@ class ClusterCache:
         with self._lock:
             return {k: self._entries[k] for k in self._by_app.get(app, ()) if k in self._entries}
 
+    def in_namespace(self, namespace: str) -> list[Entry]:
+        with self._lock:
+            return [e for k, e in self._entries.items() if k.namespace == namespace]
+
     def children(self, uid: str) -> list[Entry]:
         with self._lock:
             return [self._entries[k] for k in self._children.get(uid, ()) if k in self._entries]

@@ -241,3 +241,44 @@ def test_core_view_compares_without_a_running_controller(
     _, result = view.compare("inspect", local=str(local))
     diff = result.resources[0].diff
     assert result.resources[0].status == "OutOfSync" and "+  - port: 8080" in diff.unified()
+
+
+def test_shared_and_orphaned_resource_warnings(kube, controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit({"guestbook/svc.yaml": yaml.safe_dump(SERVICE)}, "svc")
+    kube.apply(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AppProject",
+            "metadata": {"name": "watchful", "namespace": control_ns},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "orphanedResources": {"warn": True, "ignore": [{"kind": "Secret"}]},
+            },
+        }
+    )
+    # the Service is already managed by another app
+    kube.apply(tracked(SERVICE, "first-owner", kube_namespace))
+    # two stray objects in the namespace: one counted, one ignored by the project
+    kube.apply(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stray", "namespace": kube_namespace}}
+    )
+    kube.apply(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "stray", "namespace": kube_namespace}}
+    )
+    app = application("second-owner", control_ns, app_repo.url, kube_namespace)
+    app["spec"]["project"] = "watchful"
+    kube.apply(app)
+    status = wait_for(
+        lambda: (
+            (s := app_status(kube, control_ns, "second-owner")).get("conditions")
+            and len(s["conditions"]) >= 2
+            and s
+        )
+    )
+    messages = {c["type"]: c["message"] for c in status["conditions"]}
+    assert (
+        messages["SharedResourceWarning"]
+        == "Service/guestbook-ui is part of applications first-owner and second-owner"
+    )
+    assert messages["OrphanedResourceWarning"] == "Application has 1 orphaned resources"
