@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kedge.repo import semver_range
-from kedge.repo.archive import safe_extract
 from kedge.repo.config import RepoServerConfig
 from kedge.repo.creds import RepoCredentials
 from kedge.repo.errors import RepoError, RevisionNotFoundError
@@ -378,27 +377,7 @@ class GitRepos:
                     if self.config.submodules and self._has_submodules(mirror, sha, genv):
                         size = self._checkout_with_submodules(url, mirror, sha, tmp, genv)
                     else:
-                        tar = tmp.with_suffix(".tar")
-                        try:
-                            run_git(
-                                ["archive", "--format=tar", f"--output={tar}", sha],
-                                cwd=mirror,
-                                genv=genv,
-                                timeout=self.config.exec_timeout,
-                                repo_url=url,
-                                what="reading files (git archive)",
-                                revision=sha,
-                            )
-                            size = safe_extract(
-                                None,
-                                tmp,
-                                path=tar,
-                                what=f"repository {redact(url)} at revision {sha}",
-                                max_bytes=self.config.checkout_max_bytes,
-                                max_files=1_000_000,
-                            )
-                        finally:
-                            tar.unlink(missing_ok=True)
+                        size = self._checkout_index(url, mirror, sha, tmp, genv)
                 shutil.rmtree(root, ignore_errors=True)
                 os.replace(tmp, root)
             except BaseException:
@@ -407,6 +386,40 @@ class GitRepos:
             meta.write_text(json.dumps({"url": redact(url), "sha": sha, "bytes": size}))
             self.stats["checkout"] += 1
         self._evict()
+
+    def _checkout_index(self, url: str, mirror: Path, sha: str, dest: Path, genv) -> int:
+        """Write the files of ``sha`` into ``dest`` exactly as ``git checkout`` would (unlike
+        ``git archive``, ``export-ignore``/``export-subst`` attributes change nothing), through a
+        private index file; refuse symlinks that point outside the repository."""
+        index = dest.with_name(dest.name + ".index")
+        env = dict(genv.env)
+        env["GIT_INDEX_FILE"] = str(index)
+        ienv = type(genv)(env, genv.secrets)
+        base = ["--git-dir", str(mirror), "--work-tree", str(dest)]
+        t = self.config.exec_timeout
+        try:
+            for args, what in (
+                (["read-tree", sha], "reading the tree"),
+                (["checkout-index", "--all", "--force"], "writing files (git checkout-index)"),
+            ):
+                run_git([*base, *args], cwd=dest, genv=ienv, timeout=t, repo_url=url, what=what, revision=sha)
+        finally:
+            index.unlink(missing_ok=True)
+        from kedge.repo.paths import iter_out_of_bounds_symlinks
+
+        for bad in iter_out_of_bounds_symlinks(dest):
+            rel = bad.relative_to(dest)
+            raise RepoError(
+                f"repository {redact(url)} at revision {sha}: symlink {str(rel)!r} -> {os.readlink(bad)!r} "
+                "points outside the repository"
+            )
+        size = 0
+        for dirpath, _, filenames in os.walk(dest):
+            for fn in filenames:
+                p = os.path.join(dirpath, fn)
+                if not os.path.islink(p):
+                    size += os.path.getsize(p)
+        return size
 
     def _has_submodules(self, mirror: Path, sha: str, genv) -> bool:
         status, _, _ = run_git_raw(

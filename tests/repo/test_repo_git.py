@@ -251,3 +251,21 @@ def test_https_custom_ca_and_client_certificate(work_repo, git_root, tmp_path, r
             repos.resolve(url, "main", RepoCredentials(url=url, ca_data=tls["ca"]), refresh=True)
     finally:
         srv.stop()
+
+
+def test_checkout_matches_git_checkout_not_git_archive(work_repo, git_daemon, repo_config):
+    r = work_repo()
+    sha = r.commit(
+        {
+            ".gitattributes": "app/hidden.yaml export-ignore\napp/subst.yaml export-subst\n",
+            "app/hidden.yaml": "a: 1\n",
+            "app/subst.yaml": "commit: $Format:%H$\n",
+        }
+    )
+    (r.work / "app" / "link.yaml").symlink_to("hidden.yaml")
+    sha = r.commit(message="link")
+    repos = GitRepos(repo_config)
+    with repos.checkout(git_daemon.url(r.name), sha, None) as root:
+        assert (root / "app/hidden.yaml").read_text() == "a: 1\n"
+        assert (root / "app/subst.yaml").read_text() == "commit: $Format:%H$\n"
+        assert (root / "app/link.yaml").is_symlink() and (root / "app/link.yaml").read_text() == "a: 1\n"
