@@ -3,7 +3,7 @@
 Layout of the cache directory (names never contain credentials)::
 
     <cache>/git/<urlhash>-<host>-<name>/      bare mirror, shared by every app of the repository
-    <cache>/locks/<urlhash>.lock               fetch lock (threads and processes)
+    <cache>/locks/<urlhash>.fetch.lock         fetch lock (threads and processes)
     <cache>/checkouts/<urlhash>-<sha>/         files of one commit (read-only by convention)
 
 * :meth:`GitRepos.resolve` turns a ``targetRevision`` (branch, tag, full or short SHA,
@@ -11,8 +11,9 @@ Layout of the cache directory (names never contain credentials)::
   ``revision_cache_expiration`` (3 minutes by default); ``refresh=True`` (hard refresh) bypasses.
 * :meth:`GitRepos.checkout` makes a commit's files available: the commit is fetched shallowly
   into the mirror (``git fetch --depth 1 <sha>``; a full fetch when the server refuses), then
-  ``git archive``-d and safely extracted once into a directory keyed by commit, reused by
-  every app on that commit. Checkouts are evicted least-recently-used above
+  written once (``read-tree`` + ``checkout-index`` with a private index: exactly what
+  ``git checkout`` produces) into a directory keyed by commit, reused by every app on that
+  commit; symlinks pointing outside the repository are refused. Checkouts are evicted least-recently-used above
   ``checkout_max_bytes``; a checkout in use is never evicted.
 * :meth:`GitRepos.changed_files` lists the files that differ between two commits
   (``git diff --name-only`` on the mirror), for ``manifest-generate-paths``.
