@@ -124,3 +124,44 @@ def test_persistence_keeps_objects_and_resource_versions(tmp_path):
         assert int(again["metadata"]["resourceVersion"]) == rv + 1
     finally:
         s2.close()
+
+
+def test_immutable_fields_are_refused_like_the_api_server(store):
+    d = store.create("apps/v1/deployments", deploy(selector={"matchLabels": {"app": "web"}}))
+    d["spec"]["selector"] = {"matchLabels": {"app": "other"}}
+    with pytest.raises(InvalidError) as e:
+        store.update("apps/v1/deployments", d)
+    assert e.value.details["causes"][0]["field"] == "spec.selector"
+    assert "field is immutable" in e.value.message
+    svc = store.create("/v1/services", {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}})
+    svc["spec"]["clusterIP"] = svc["spec"]["clusterIPs"] = None
+    kept = store.update("/v1/services", svc)  # leaving clusterIP out keeps the allocated one
+    assert kept["spec"]["clusterIP"].startswith("10.96.")
+    kept["spec"]["clusterIP"] = "10.96.200.200"
+    with pytest.raises(InvalidError, match="may not change once set"):
+        store.update("/v1/services", kept)
+    cm = store.create(
+        "/v1/configmaps", {"metadata": {"name": "frozen"}, "data": {"a": "1"}, "immutable": True}
+    )
+    cm["data"] = {"a": "2"}
+    with pytest.raises(InvalidError, match="immutable"):
+        store.update("/v1/configmaps", cm)
+    pod = store.create(
+        "/v1/pods", {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "a:1"}]}}
+    )
+    pod["spec"]["containers"][0]["image"] = "a:2"  # allowed
+    pod = store.update("/v1/pods", pod)
+    pod["spec"]["containers"][0]["command"] = ["sh"]
+    with pytest.raises(InvalidError, match="pod updates may not change fields"):
+        store.update("/v1/pods", pod)
+
+
+def test_secret_string_data_is_folded_into_data(store):
+    s = store.create(
+        "/v1/secrets",
+        {"metadata": {"name": "s"}, "data": {"a": "eA=="}, "stringData": {"b": "hello", "a": "y"}},
+    )
+    assert "stringData" not in s and s["data"] == {"a": "eQ==", "b": "aGVsbG8="} and s["type"] == "Opaque"
+    s["stringData"] = {"c": "z"}
+    s2 = store.update("/v1/secrets", s)
+    assert s2["data"]["c"] == "eg==" and "stringData" not in s2

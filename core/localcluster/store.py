@@ -12,6 +12,7 @@ namespace termination and CRD removal.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import logging
 import os
@@ -41,6 +42,7 @@ from kedge.localcluster.contract import (
 )
 from kedge.localcluster.defaults import apply_defaults
 from kedge.localcluster.garbage import GarbageCollector
+from kedge.localcluster.immutable import update_causes
 from kedge.localcluster.registry import Registry, ResourceInfo, crd_resources
 from kedge.localcluster.selectors import (
     FieldRequirement,
@@ -687,6 +689,9 @@ class Store(GarbageCollector):
                     "please apply your changes to the latest version and try again"
                 )
             result = self._merge_update(info, old, new, subresource)
+            causes = update_causes(info.storage_key, old, result) if not subresource else []
+            if causes:
+                raise self._invalid(info, name, causes)
             now = now_rfc3339()
             causes = validate_metadata(result, info.storage_key, info.dns_label_names, info.namespaced)
             causes += self._kind_validate(info, result)
@@ -754,6 +759,8 @@ class Store(GarbageCollector):
         if info.storage_key == NS_KEY:
             new["status"] = old.get("status", {"phase": "Active"})
             new.setdefault("spec", old.get("spec", {}))
+        if info.storage_key == "/secrets":
+            _merge_string_data(new)
         if info.storage_key == "/services":
             spec = new.setdefault("spec", {})
             ospec = old.get("spec") or {}
@@ -947,6 +954,7 @@ class Store(GarbageCollector):
                 obj["status"]["qosClass"] = "BestEffort"
         elif skey == "/secrets":
             obj.setdefault("type", "Opaque")
+            _merge_string_data(obj)
 
     def _allocate_service_ip(self, obj: dict[str, Any]) -> None:
         spec = obj.setdefault("spec", {})
@@ -1140,6 +1148,19 @@ class Store(GarbageCollector):
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def _merge_string_data(secret: dict[str, Any]) -> None:
+    """``stringData`` is write-only: the API server folds it into ``data`` (base64), where it wins."""
+    string_data = secret.pop("stringData", None)
+    if not isinstance(string_data, dict) or not string_data:
+        return
+    data = secret.get("data")
+    if not isinstance(data, dict):
+        data = secret["data"] = {}
+    for k, v in string_data.items():
+        if v is not None:
+            data[k] = base64.b64encode(str(v).encode()).decode()
 
 
 def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
