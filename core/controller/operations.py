@@ -640,9 +640,10 @@ class OperationRunner:
                         history, (cur.get("spec") or {}).get("revisionHistoryLimit")
                     )
                 body["status"] = status
-                self.stats["succeeded" if phase == SUCCEEDED else "failed"] += 1
             try:
                 self._patch(name, body)
+                if "operation" in body:
+                    self.stats["succeeded" if phase == SUCCEEDED else "failed"] += 1
                 break
             except KubeError as exc:
                 if not exc.conflict:

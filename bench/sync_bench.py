@@ -1,0 +1,223 @@
+"""Benchmark of the sync engine (``python bench/sync_bench.py [--apps N] [--resources R]``).
+
+One Git repository (served by ``git daemon``) holds N app directories of R resources each
+(one Deployment, one Service, the rest ConfigMaps). N auto-synced Applications point at it.
+The local cluster runs in its own process (``kedge localcluster serve``) so that the CPU
+measured here is the controller's alone (reconciles, rendering, syncs, status writes).
+
+Prints, with the issue's targets:
+- the initial sync: time until every app is Synced and Healthy;
+- one commit touching every app (a new image and new ConfigMap data): time from the commit
+  until every app has synced the new revision and is Synced and Healthy again;
+- controller CPU-seconds per app for that update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from gitservers import GitDaemon, WorkRepo  # noqa: E402
+
+API = "argoproj.io/v1alpha1"
+
+
+def app_files(i: int, resources: int, version: int) -> dict[str, str]:
+    name = f"app{i:05d}"
+    docs: list[dict] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": f"{name}-web"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "web", "image": f"nginx:1.{version}"}]},
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": f"{name}-svc"},
+            "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
+        },
+    ]
+    for j in range(max(resources - 2, 0)):
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"{name}-cm{j}"},
+                "data": {"version": str(version), "key": f"value-{j}"},
+            }
+        )
+    return {f"apps/{name}/all.yaml": yaml.safe_dump_all(docs[:resources])}
+
+
+def start_cluster(tmp: Path) -> tuple[subprocess.Popen, Path]:
+    kubeconfig = tmp / "kubeconfig"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kedge", "localcluster", "serve", "--in-memory", "--port", "0",
+         "--kubeconfig-out", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if "kubeconfig:" in line:
+            return proc, kubeconfig
+        if proc.poll() is not None:
+            raise SystemExit("the local cluster did not start")
+    raise SystemExit("the local cluster did not start in 60 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--apps", type=int, default=100)
+    ap.add_argument("--resources", type=int, default=10)
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+
+    from kedge.controller.controller import AppController
+    from kedge.kube.client import KubeClient
+    from kedge.manifests import crds
+    from kedge.repo.config import RepoServerConfig
+    from kedge.repo.server import RepoServer
+    from kedge.settings import SettingsManager
+
+    tmp = Path(tempfile.mkdtemp(prefix="kedge-sync-bench-"))
+    proc, kubeconfig = start_cluster(tmp)
+    (tmp / "srv").mkdir()
+    daemon = GitDaemon(tmp / "srv")
+    repo = WorkRepo(tmp, "apps")
+    url = daemon.url("apps")
+    ctl = None
+    try:
+        client = KubeClient.from_kubeconfig(str(kubeconfig))
+        for crd in crds():
+            client.apply(crd)
+        while client.resource_for(API, "Application") is None:
+            time.sleep(0.1)
+        for ns in ("argocd", "bench"):
+            client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        files: dict[str, str] = {}
+        for i in range(args.apps):
+            files.update(app_files(i, args.resources, 25))
+        repo.commit(files, "v1")
+
+        settings = SettingsManager()
+        settings.update(
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "argocd-cmd-params-cm", "namespace": "argocd"},
+                    "data": {"controller.sync.wave.delay.seconds": "2"},
+                }
+            ]
+        )
+        server = RepoServer(
+            RepoServerConfig(cache_dir=tmp / "repo-cache", exec_timeout=60.0, revision_cache_expiration=1.0)
+        )
+        ctl = AppController(client, server, settings, namespace="argocd", resync=3600)
+        ctl.start()
+        app_res = client.resource_for(API, "Application")
+        t0 = time.monotonic()
+        for i in range(args.apps):
+            client.apply(
+                {
+                    "apiVersion": API,
+                    "kind": "Application",
+                    "metadata": {"name": f"app{i:05d}", "namespace": "argocd"},
+                    "spec": {
+                        "project": "default",
+                        "source": {"repoURL": url, "targetRevision": "HEAD", "path": f"apps/app{i:05d}"},
+                        "destination": {"server": "https://kubernetes.default.svc", "namespace": "bench"},
+                        "syncPolicy": {"automated": {"prune": True}},
+                    },
+                }
+            )
+
+        def wait_all(revision: str | None, label: str) -> float:
+            start = time.monotonic()
+            while True:
+                items, _ = client.list(app_res, "argocd")
+                ready = 0
+                for a in items:
+                    st = a.get("status") or {}
+                    hist = st.get("history") or []
+                    if (
+                        (st.get("sync") or {}).get("status") == "Synced"
+                        and (st.get("health") or {}).get("status") == "Healthy"
+                        and not a.get("operation")
+                        and hist
+                        and (revision is None or hist[-1].get("revision") == revision)
+                    ):
+                        ready += 1
+                if ready == args.apps:
+                    return time.monotonic() - start
+                if time.monotonic() - start > args.timeout:
+                    raise SystemExit(
+                        f"{label}: only {ready}/{args.apps} apps ready after {args.timeout:.0f}s"
+                    )
+                time.sleep(0.25)
+
+        wait_all(None, "initial sync")
+        initial = time.monotonic() - t0
+
+        files = {}
+        for i in range(args.apps):
+            files.update(app_files(i, args.resources, 26))
+        cpu0 = time.process_time()
+        t1 = time.monotonic()
+        head = repo.commit(files, "v2: new image and data in every app")
+        time.sleep(1.0)  # let the repo server's cached ls-remote answer expire
+        for i in range(args.apps):  # what a Git webhook does: refresh the apps
+            ctl.refresh(f"app{i:05d}")
+        wait_all(head, "update")
+        update = time.monotonic() - t1
+        cpu = time.process_time() - cpu0
+
+        n, r = args.apps, args.resources
+        print(f"sync benchmark: {n} apps x {r} resources (local cluster in its own process)")
+        print(f"  initial sync, all Synced+Healthy:         {initial:8.1f} s")
+        print(
+            f"  one commit touching every app -> synced:  {update:8.1f} s   ({update / n * 1000:.1f} ms/app)"
+        )
+        print(
+            f"  controller CPU for the update:            {cpu:8.1f} s   ({cpu / n * 1000:.1f} ms/app; "
+            "target <= 20, ambition 5)"
+        )
+        scaled = update / n * 1000
+        print(
+            f"  linear projection to 1,000 apps:          {scaled:8.1f} s   (target <= 60 s, ambition <= 10 s)"
+        )
+        print(f"  operations run: {ctl.operations.stats}")
+    finally:
+        if ctl is not None:
+            ctl.stop()
+        daemon.stop()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        os.system(f"rm -rf {tmp}")
+
+
+if __name__ == "__main__":
+    main()
