@@ -8,6 +8,7 @@ and ``local_cluster.token`` for raw HTTP (TLS: trust ``local_cluster.ca_path``),
 your objects in a namespace of your own (the ``kube_namespace`` fixture makes one per test).
 
 ``kube_namespace``: a fresh namespace name, created before the test.
+``kubectl_env``: the environment to run kubectl with (its discovery cache in a temporary directory).
 ``kubectl``: run the real kubectl against ``local_cluster``: ``kubectl("get", "ns", "-o", "json")``
 returns the CompletedProcess (text mode); ``check=False`` to allow failure, ``input=`` for stdin.
 """
@@ -53,15 +54,25 @@ def kube_namespace(local_cluster: object) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def kubectl_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for kubectl runs: its discovery cache in a temporary directory, not ~/.kube."""
+    return {**os.environ, "KUBECACHEDIR": str(tmp_path_factory.mktemp("kubecache"))}
+
+
 @pytest.fixture
-def kubectl(local_cluster: object) -> Callable[..., subprocess.CompletedProcess[str]]:
+def kubectl(
+    local_cluster: object, kubectl_env: dict[str, str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     binary = kubectl_binary()
 
     def run(
         *args: str, check: bool = True, input: str | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
         cmd = [binary, "--kubeconfig", local_cluster.kubeconfig_path, *args]  # type: ignore[attr-defined]
-        out = subprocess.run(cmd, capture_output=True, text=True, input=input, timeout=timeout)
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, input=input, timeout=timeout, env=kubectl_env
+        )
         if check and out.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
         return out
