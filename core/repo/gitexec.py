@@ -229,16 +229,13 @@ def run_git_raw(
 ) -> tuple[int, str, str]:
     """``(status, stdout, stderr)``; status -9 with a timeout message in stderr on timeout."""
     from git.cmd import Git
+    from git.exc import GitCommandNotFound
 
     g = Git(str(cwd) if cwd else None)
-    status, out, err = g.execute(
-        ["git", *args],
-        with_extended_output=True,
-        with_exceptions=False,
-        kill_after_timeout=timeout,
-        env=genv.env,
-        stdout_as_string=True,
-    )
+    try:
+        status, out, err = _execute(g, args, genv, timeout)
+    except GitCommandNotFound:
+        raise RepoError("the git command is not installed (apt-get install git)") from None
     if isinstance(err, bytes):
         err = err.decode("utf-8", "replace")
     if isinstance(out, bytes):
@@ -246,6 +243,17 @@ def run_git_raw(
     if status != 0 and "did not complete in" in (err or ""):
         status = -9
     return int(status or 0), out or "", err or ""
+
+
+def _execute(g, args: Sequence[str], genv: GitEnv, timeout: float):
+    return g.execute(
+        ["git", *args],
+        with_extended_output=True,
+        with_exceptions=False,
+        kill_after_timeout=timeout,
+        env=genv.env,
+        stdout_as_string=True,
+    )
 
 
 def classify_failure(

@@ -174,6 +174,16 @@ class RepoServer:
         :class:`kedge.errors.RenderError` (a message naming the repository, revision, path,
         file and line) on failure.
         """
+        try:
+            return self._generate(
+                app, source_index, revision, hard_refresh, kube_version, api_versions, settings
+            )
+        except OSError as exc:  # disk full, permissions on the cache directory...
+            raise RenderError(f"repo server cache {self.config.cache_dir}: {exc.strerror or exc}") from None
+
+    def _generate(
+        self, app, source_index, revision, hard_refresh, kube_version, api_versions, settings
+    ) -> ManifestResponse:
         if not isinstance(app, dict) and hasattr(app, "to_dict"):
             app = app.to_dict()  # a kedge.model Application
         meta = app.get("metadata") or {}
@@ -390,7 +400,7 @@ class RepoServer:
     def _resolve(provider, src, target: str, creds, ctx) -> str:
         try:
             return provider.resolve(src, target, creds, ctx)
-        except KedgeError:
+        except (KedgeError, OSError):
             raise
         except Exception as exc:  # noqa: BLE001 - plugin bugs become clear errors
             raise RenderError(

@@ -293,3 +293,17 @@ def test_source_index_renders_one_source(work_repo, git_daemon, server):
     with pytest.raises(RenderError) as e:
         server.generate_manifests(multi, source_index=5)
     assert "no source index 5" in str(e.value)
+
+
+def test_unwritable_cache_is_a_clear_error(work_repo, git_daemon, repo_config):
+    import os
+
+    if os.geteuid() == 0:
+        # root ignores permissions: use a cache path below a regular file instead
+        (repo_config.cache_dir.parent / "file").write_text("x")
+        repo_config.cache_dir = repo_config.cache_dir.parent / "file" / "cache"
+    r = work_repo()
+    r.commit({"app/a.yaml": cm("a")})
+    with pytest.raises(RenderError) as e:
+        RepoServer(repo_config).generate_manifests(app(git_daemon.url(r.name)))
+    assert "repo server cache" in str(e.value)
