@@ -83,7 +83,7 @@ class APIServer(WatchHandler):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.loop_thread: int | None = None
         self.watches = 0
-        self._watch_queues: set[asyncio.Queue[Any]] = set()
+        self._watch_queues: set[Any] = set()
         self.closing = False
 
     # ------------------------------------------------------------------ ASGI entry
@@ -148,7 +148,7 @@ class APIServer(WatchHandler):
             return
         for q in list(self._watch_queues):
             try:
-                loop.call_soon_threadsafe(q.put_nowait, None)
+                loop.call_soon_threadsafe(q.push, None)
             except RuntimeError:  # loop closed meanwhile
                 return
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from kedge.localcluster import tables
@@ -27,13 +28,27 @@ if TYPE_CHECKING:
 BOOKMARK_INTERVAL = 10.0
 
 
+class _Stream:
+    """The events waiting to be written to one watch connection (touched on the loop only)."""
+
+    __slots__ = ("items", "ready")
+
+    def __init__(self) -> None:
+        self.items: deque[tuple[str, bytes, int] | None] = deque()
+        self.ready = asyncio.Event()
+
+    def push(self, item: tuple[str, bytes, int] | None) -> None:
+        self.items.append(item)
+        self.ready.set()
+
+
 class WatchHandler:
     """Mixin of :class:`kedge.localcluster.server.APIServer` (uses its store, selectors and
     open-watch bookkeeping)."""
 
     store: Any
     watches: int
-    _watch_queues: set[asyncio.Queue[Any]]
+    _watch_queues: set[_Stream]
 
     async def _watch(self, req: Request, info: ResourceInfo, ns: str | None, receive: Any, send: Any) -> None:  # noqa: C901
         labels, fields = self._parse_selectors(req, info)
@@ -63,14 +78,15 @@ class WatchHandler:
         table = self._wants_table(req)
         include = req.query.get("includeObject", "Metadata")
         loop = asyncio.get_running_loop()
-        q: asyncio.Queue[tuple[str, bytes, int] | None] = asyncio.Queue()
+        q = _Stream()
         loop_thread = threading.get_ident()
 
         def sink(typ: str, raw: bytes, ev_rv: int) -> None:
+            # always through the loop's FIFO: keeps commit order across writer threads
             if threading.get_ident() == loop_thread:
-                loop.call_soon(q.put_nowait, (typ, raw, ev_rv))
+                loop.call_soon(q.push, (typ, raw, ev_rv))
             else:
-                loop.call_soon_threadsafe(q.put_nowait, (typ, raw, ev_rv))
+                loop.call_soon_threadsafe(q.push, (typ, raw, ev_rv))
 
         ctype = b"application/json;as=Table;v=v1;g=meta.k8s.io" if table else b"application/json"
         req.streaming = True
@@ -119,36 +135,32 @@ class WatchHandler:
             while True:
                 msg = await receive()
                 if msg["type"] == "http.disconnect":
-                    q.put_nowait(None)
+                    q.push(None)
                     return
 
+        def bookmark() -> None:
+            nonlocal timer
+            with self.store._lock:  # every event up to this version is already queued
+                sink("BOOKMARK", b"", self.store.resource_version)
+            timer = loop.call_later(BOOKMARK_INTERVAL, bookmark)
+
         disc = asyncio.ensure_future(disconnected())
-        deadline = loop.time() + timeout
+        ender = loop.call_later(timeout, q.push, None)
+        timer = loop.call_later(BOOKMARK_INTERVAL, bookmark) if bookmarks else None
         try:
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(q.get(), timeout=min(remaining, BOOKMARK_INTERVAL))
-                except TimeoutError:
-                    if bookmarks and loop.time() < deadline:
-                        with self.store._lock:
-                            sink("BOOKMARK", b"", self.store.resource_version)
-                    continue
-                if item is None:
-                    break
-                frames = [frame(*item)]
-                ended = False
-                while not q.empty():
-                    nxt = q.get_nowait()
-                    if nxt is None:
+            ended = False
+            while not ended:
+                await q.ready.wait()
+                q.ready.clear()
+                frames = []
+                while q.items:
+                    item = q.items.popleft()
+                    if item is None:
                         ended = True
                         break
-                    frames.append(frame(*nxt))
-                await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
-                if ended:
-                    break
+                    frames.append(frame(*item))
+                if frames:
+                    await send({"type": "http.response.body", "body": b"".join(frames), "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             return
@@ -157,3 +169,6 @@ class WatchHandler:
             self._watch_queues.discard(q)
             watcher.close()
             disc.cancel()
+            ender.cancel()
+            if timer is not None:
+                timer.cancel()
