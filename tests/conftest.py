@@ -7,6 +7,8 @@ and ``local_cluster.token`` for raw HTTP (TLS: trust ``local_cluster.ca_path``),
 ``local_cluster.store`` for in-process access. The cluster is shared by the whole session: create
 your objects in a namespace of your own (the ``kube_namespace`` fixture makes one per test).
 
+``local_cluster_factory``: start further clusters for one test (multi-cluster setups, isolation,
+persistence): ``local_cluster_factory(simulate=False, data_dir=tmp_path / "c2")``.
 ``kube_namespace``: a fresh namespace name, created before the test.
 ``kubectl_env``: the environment to run kubectl with (its discovery cache in a temporary directory).
 ``kubectl``: run the real kubectl against ``local_cluster``: ``kubectl("get", "ns", "-o", "json")``
@@ -44,6 +46,25 @@ def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     try:
         yield cluster
     finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def local_cluster_factory(tmp_path: object) -> Iterator[Callable[..., object]]:
+    """Start more clusters (a second destination cluster, a fresh isolated one, one with a data
+    dir): ``local_cluster_factory(simulate=False, data_dir=None)``; all are stopped after the test."""
+    from kedge.localcluster.cluster import LocalCluster
+
+    started: list[LocalCluster] = []
+
+    def make(*, simulate: bool = True, data_dir: object = None, **kwargs: object) -> LocalCluster:
+        cluster = LocalCluster(data_dir, in_memory=data_dir is None, simulate=simulate, **kwargs)  # type: ignore[arg-type]
+        cluster.start()
+        started.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in reversed(started):
         cluster.stop()
 
 

@@ -172,3 +172,11 @@ def test_serve_reports_a_busy_port_without_a_traceback(tmp_path):
         s.close()
     assert out.returncode != 0
     assert out.stderr.startswith("Error: cannot listen on 127.0.0.1") and "Traceback" not in out.stderr
+
+
+def test_factory_starts_isolated_clusters(local_cluster, local_cluster_factory, tmp_path):
+    other = local_cluster_factory(simulate=False, data_dir=tmp_path / "second")
+    assert other.url != local_cluster.url and other.token != local_cluster.token
+    other.store.create("/v1/configmaps", {"metadata": {"name": "only-here"}})
+    assert local_cluster.store.get("/v1/configmaps", "default", "only-here") is None
+    assert (tmp_path / "second" / "cluster.db").exists()
