@@ -125,8 +125,8 @@ def _serve(app):
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture(scope="session")
-def server(kube, tmp_path_factory):
+def start_server(kube, tmp_path_factory):
+    """Create a control-plane namespace with the test users, build and start a backend, serve it."""
     from kedge.auth import hash_password
     from kedge.server import build_backend, create_app
 
@@ -183,10 +183,21 @@ def server(kube, tmp_path_factory):
     backend.start()
     password = backend.extras["initial_password"]
     srv, thread, url = _serve(create_app(backend))
-    yield Server(backend, url, password)
-    srv.should_exit = True
-    thread.join(5)
-    backend.stop()
+    server = Server(backend, url, password)
+
+    def stop():
+        srv.should_exit = True
+        thread.join(5)
+        backend.stop()
+
+    return server, stop
+
+
+@pytest.fixture(scope="session")
+def server(kube, tmp_path_factory):
+    srv, stop = start_server(kube, tmp_path_factory)
+    yield srv
+    stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from kedge.server.errors import APIError
 from kedge.server.http import APIRequest
 from kedge.server.redact import REPO_SECRET_FIELDS
 from kedge.server.routes import Param, route
+from kedge.server.schemas import SCHEMAS
 from kedge.settings.objects import SECRET_TYPE_LABEL
 from kedge.settings.repos import normalize_url
 
@@ -60,7 +61,8 @@ def _public(url_key: str, url: str, data: dict[str, str], inherited: bool = Fals
             "status": "Unknown",
             "message": "connection is checked when the repository is used",
         }
-    return out
+    fields = SCHEMAS["Repository" if url_key == "repo" else "RepoCreds"]["properties"]
+    return {k: v for k, v in out.items() if k in fields and k not in REPO_SECRET_FIELDS}
 
 
 def _find(req: APIRequest, secret_type: str, url: str) -> tuple[Any, dict[str, str]] | None:
@@ -224,7 +226,8 @@ def create_repository(req: APIRequest) -> dict[str, Any]:
     if req.qbool("credsOnly"):
         body = {("url" if k == "repo" else k): v for k, v in req.body.items()}
         req.body = body
-        return _write(req, "repo-creds", "creds", "url", req.qbool("upsert"), False)
+        out = _write(req, "repo-creds", "creds", "url", req.qbool("upsert"), False)
+        return {("repo" if k == "url" else k): v for k, v in out.items()}
     return _write(req, "repository", "repo", "repo", req.qbool("upsert"), False)
 
 

@@ -1,0 +1,71 @@
+"""Metrics, the status badge, settings, version, and bad input in general."""
+
+from conftest import application, unique, wait_for
+
+EX = "https://example.com/repo.git"
+
+
+def test_metrics(server, admin):
+    name = unique("met")
+    assert admin.post("/api/v1/applications", json=application(name, EX, "default")).status_code == 200
+    wait_for(lambda: f'name="{name}"' in admin.get("/metrics").text)
+    text = admin.get("/metrics").text
+    line = next(li for li in text.splitlines() if li.startswith("kedge_app_info{") and f'name="{name}"' in li)
+    assert 'project="default"' in line and "sync_status=" in line and "health_status=" in line
+    assert "# TYPE kedge_app_sync_total counter" in text
+    assert "# TYPE kedge_app_reconcile histogram" in text
+    with server.as_user("bob") as c:
+        assert c.get("/metrics").status_code == 403
+
+
+def test_badge(server, admin):
+    import httpx
+
+    name = unique("badge")
+    assert admin.post("/api/v1/applications", json=application(name, EX, "default")).status_code == 200
+    wait_for(lambda: server.backend.controller.apps.get(name) is not None)
+    r = httpx.get(server.url + f"/api/badge?name={name}&showAppName=true")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.text.startswith("<svg") and name in r.text
+    r = httpx.get(server.url + "/api/badge?name=does-not-exist")
+    assert "Not Found" in r.text
+    r = httpx.get(server.url + "/api/badge?name=%3Cscript%3E")
+    assert "<script>" not in r.text
+    server.set_cm("argocd-cm", {"statusbadge.enabled": "false"})
+    try:
+        r = httpx.get(server.url + f"/api/badge?name={name}&showAppName=true")
+        assert "Unknown" in r.text and name not in r.text
+    finally:
+        server.set_cm("argocd-cm", {"statusbadge.enabled": "true"})
+
+
+def test_settings_and_errors(server, admin):
+    import httpx
+
+    s = httpx.get(server.url + "/api/v1/settings").json()
+    assert s["statusBadgeEnabled"] is True and s["controllerNamespace"] == server.namespace
+    assert "secret" not in str(s).lower()
+    r = admin.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["message"].startswith("no such endpoint")
+    r = admin.put("/api/version")
+    assert r.status_code == 405
+    r = admin.get("/api/v1/applications/UPPER")
+    assert r.status_code == 400 and "invalid application name" in r.json()["message"]
+    r = admin.post(
+        "/api/v1/projects", json={"project": {"metadata": {"name": "p"}, "spec": {"sourceRepos": "notalist"}}}
+    )
+    assert r.status_code == 400
+    r = admin.post(
+        "/api/v1/projects",
+        json={
+            "project": {
+                "metadata": {"name": unique("p")},
+                "spec": {
+                    "roles": [
+                        {"name": "r", "policies": ["p, proj:other:r, applications, get, other/*, allow"]}
+                    ]
+                },
+            }
+        },
+    )
+    assert r.status_code == 400 and "proj:" in r.json()["message"]
