@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from kedge.localcluster import discovery, patching, tables
-from kedge.localcluster.contract import BadRequestError, ConflictError, NotFoundError, StoreError
+from kedge.localcluster.contract import ConflictError, NotFoundError, StoreError
 from kedge.localcluster.openapi import OpenAPICache, check_object
 from kedge.localcluster.registry import ResourceInfo
 from kedge.localcluster.selectors import (
@@ -967,4 +967,4 @@ def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
-__all__ = ["APIServer", "BadRequestError", "status_body"]
+__all__ = ["APIServer", "Request", "status_body"]
