@@ -213,7 +213,6 @@ def run_git(
     repo_url: str,
     what: str,
     revision: str = "",
-    stdin: bytes | None = None,
 ) -> str:
     """Run ``git ARGS`` and return stdout (text); raise a classified :class:`RepoError` on failure."""
     status, out, err = run_git_raw(args, cwd=cwd, genv=genv, timeout=timeout)

@@ -71,7 +71,6 @@ class HelmRepos:
         import httpx
 
         verify: bool | ssl.SSLContext = True
-        cert = None
         if creds is not None:
             if creds.insecure:
                 verify = False
@@ -90,7 +89,6 @@ class HelmRepos:
         proxy = creds.proxy if creds is not None and creds.proxy else None
         return httpx.Client(
             verify=verify,
-            cert=cert,
             proxy=proxy,
             timeout=httpx.Timeout(self.config.http_timeout),
             follow_redirects=True,
