@@ -182,7 +182,13 @@ def main() -> None:
         files = {}
         for i in range(args.apps):
             files.update(app_files(i, args.resources, 26))
+        if os.environ.get("KEDGE_BENCH_PROFILE"):
+            import yappi
+
+            yappi.set_clock_type("cpu")
+            yappi.start()
         cpu0 = time.process_time()
+        ops_cpu0, reconciles0 = ctl.operations.stats["cpu_seconds"], ctl.stats["reconciles"]
         t1 = time.monotonic()
         head = repo.commit(files, "v2: new image and data in every app")
         time.sleep(1.0)  # let the repo server's cached ls-remote answer expire
@@ -191,6 +197,14 @@ def main() -> None:
         wait_all(head, "update")
         update = time.monotonic() - t1
         cpu = time.process_time() - cpu0
+        ops_cpu = ctl.operations.stats["cpu_seconds"] - ops_cpu0
+        reconciles = ctl.stats["reconciles"] - reconciles0
+        if os.environ.get("KEDGE_BENCH_PROFILE"):
+            yappi.stop()
+            yappi.get_func_stats().sort("tsub").print_all(
+                out=open(os.environ["KEDGE_BENCH_PROFILE"], "w"),
+                columns={0: ("name", 90), 1: ("ncall", 10), 2: ("tsub", 8), 3: ("ttot", 8), 4: ("tavg", 8)},
+            )
 
         n, r = args.apps, args.resources
         print(f"sync benchmark: {n} apps x {r} resources (local cluster in its own process)")
@@ -201,6 +215,13 @@ def main() -> None:
         print(
             f"  controller CPU for the update:            {cpu:8.1f} s   ({cpu / n * 1000:.1f} ms/app; "
             "target <= 20, ambition 5)"
+        )
+        print(
+            f"    of which operation workers (sync):      {ops_cpu:8.1f} s   ({ops_cpu / n * 1000:.1f} ms/app: render, "
+            "dry run + apply of every object, status writes)"
+        )
+        print(
+            f"    reconciles during the update:           {reconciles:8d}     ({reconciles / n:.1f} per app)"
         )
         scaled = update / n * 1000
         print(

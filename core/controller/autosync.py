@@ -151,11 +151,18 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
     if not is_automated(app):
         return
     name = app["metadata"]["name"]
-    try:
-        fresh = get_app(controller.client, controller.namespace, name)
-    except KedgeError:
-        return
-    op, reason, again = decide(fresh, state, controller.project_of(fresh), controller.settings.current.params)
+    params = controller.settings.current.params
+    # decide on the informer's copy first; read the app fresh only when there is something to do
+    cached = controller.apps.get(name) or app
+    op, reason, again = decide(cached, state, controller.project_of(cached), params)
+    if op is None:
+        fresh = None
+    else:
+        try:
+            fresh = get_app(controller.client, controller.namespace, name)
+        except KedgeError:
+            return
+        op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
     runner = getattr(controller, "operations", None)
     if runner is not None and reason:
         runner.last_skip[name] = reason
@@ -165,6 +172,7 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
         if reason:
             log.debug("%s: %s", name, reason)
         return
+    assert fresh is not None
     try:
         _write_operation(controller.client, fresh, op)
         log.info(

@@ -351,7 +351,7 @@ class OperationRunner:
         self.queue: WorkQueue[str] = WorkQueue()
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
-        self.stats = {"operations": 0, "succeeded": 0, "failed": 0}
+        self.stats: dict[str, float] = {"operations": 0, "succeeded": 0, "failed": 0, "cpu_seconds": 0.0}
         self.last_skip: dict[str, str] = {}  # auto-sync decisions, for the API
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -381,11 +381,13 @@ class OperationRunner:
             name = self.queue.get()
             if name is None:
                 return
+            cpu = time.thread_time()
             try:
                 self.process(name)
             except Exception:  # noqa: BLE001 - one app must never stop the others
                 log.exception("operation of %s failed", name)
             finally:
+                self.stats["cpu_seconds"] += time.thread_time() - cpu
                 self.queue.done(name)
 
     # -- one app ------------------------------------------------------------------------------------

@@ -471,8 +471,9 @@ class SyncRun:
             for t in wave_tasks:
                 self._check()
                 self._run_task(t)
-            self._report(f"wave {wave_tasks[0].wave} of {wave_tasks[0].phase} applied", force=True)
             last = i == len(groups) - 1
+            if not last:
+                self._report(f"wave {wave_tasks[0].wave} of {wave_tasks[0].phase} applied", force=True)
             self._wait_wave(wave_tasks, resources_too=not last)
             if not last and self.wave_delay > 0:
                 time.sleep(self.wave_delay)
