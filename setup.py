@@ -19,5 +19,6 @@ setup(
         "kedge.lualib": ["**/*.lua", "**/*.yaml", "**/*.yml", "**/*.json"],
         "kedge": ["**/*.yaml", "**/*.json", "**/*.html", "**/*.js", "**/*.css", "**/*.svg", "**/*.csv", "**/*.conf"],
         "kedge.builtin": ["**/*.yaml", "**/*.json", "**/*.lua"],
+        "kedge.server.ui": ["static/vendor/*.txt"],  # licences of the vendored JS libraries
     },
 )

@@ -15,6 +15,7 @@ from kedge.server.api import MODULES
 from kedge.server.errors import APIError
 from kedge.server.http import error_response, make_endpoint
 from kedge.server.routes import ROUTES
+from kedge.server.ui import ui_route
 
 SECURITY_HEADERS = [
     (b"x-frame-options", b"sameorigin"),
@@ -74,6 +75,7 @@ def create_app(backend: Any) -> Any:
         }.get(status, str(getattr(exc, "detail", "error")))
         return error_response(APIError(status, msg))
 
+    routes.append(ui_route())  # the web UI at / (after the API routes; never matches /api/...)
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.backend = backend
     return _SecurityHeaders(app)

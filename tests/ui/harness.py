@@ -1,0 +1,117 @@
+"""A running Kedge API server (with the web UI) for browser tests and the UI benchmark.
+
+:func:`start_server` composes the backend exactly as ``kedge server`` does, over a
+control-plane namespace of its own in an existing cluster, serves it with uvicorn on a free
+loopback port and returns a :class:`UIServer`. :func:`launch_chromium` starts Debian's
+Chromium through Playwright (never a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("KEDGE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def wait_for(cond, timeout: float = 20.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(step)
+    raise AssertionError(f"condition not met in {timeout}s (last value: {last!r})")
+
+
+@dataclass
+class UIServer:
+    url: str
+    backend: Any
+    admin_password: str
+    namespace: str
+    _stop: list = field(default_factory=list)
+
+    def client(self, token: str | None = None):
+        import httpx
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def token(self, user: str = "admin", password: str | None = None) -> str:
+        with self.client() as c:
+            r = c.post(
+                "/api/v1/session", json={"username": user, "password": password or self.admin_password}
+            )
+        r.raise_for_status()
+        return r.json()["token"]
+
+    def stop(self) -> None:
+        for fn in reversed(self._stop):
+            fn()
+        self._stop.clear()
+
+
+def start_server(
+    kube: Any, namespace: str, cache_dir: Path, extra_cm: dict[str, str] | None = None
+) -> UIServer:
+    """Start backend + uvicorn for control-plane ``namespace`` (created here) in ``kube``'s cluster."""
+    import uvicorn
+
+    from kedge.server import build_backend, create_app
+
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    if extra_cm:
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "argocd-cm", "namespace": namespace},
+                "data": extra_cm,
+            }
+        )
+    backend = build_backend(
+        client=kube, namespace=namespace, repo_cache_dir=cache_dir, processors=4, resync=60
+    )
+    backend.start()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(backend), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, 15)
+    ui = UIServer(f"http://127.0.0.1:{port}", backend, backend.extras["initial_password"], namespace)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(5)
+        backend.stop()
+
+    ui._stop.append(stop)
+    return ui
+
+
+def launch_chromium(playwright: Any):
+    """Debian's Chromium, headless, with no network activity of its own."""
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(f"{CHROMIUM} not found: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
