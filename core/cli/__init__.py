@@ -14,8 +14,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "admin": ("kedge.cli.admin:admin", "Administration commands (settings, local rendering, ...)"),
     "localcluster": ("kedge.cli.localcluster:localcluster", "Run the embedded local Kubernetes cluster"),
     "lua": ("kedge.cli.lua:lua", "Test Lua health checks and resource actions"),
-    "repo-server": ("kedge.cli.reposerver:repo_server", "Run the repo server (manifest generation over HTTP)"),
-    "server": ("kedge.cli.server:server", "Run the API server (with an in-process controller and repo server)"),
+    "repo-server": (
+        "kedge.cli.reposerver:repo_server",
+        "Run the repo server (manifest generation over HTTP)",
+    ),
+    "server": (
+        "kedge.cli.server:server",
+        "Run the API server (with an in-process controller and repo server)",
+    ),
     "app": ("kedge.cli.app:app", "Manage applications"),
     "proj": ("kedge.cli.proj:proj", "Manage projects"),
     "repo": ("kedge.cli.repo:repo", "Manage repository connection parameters"),
@@ -26,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logout": ("kedge.cli.login:logout", "Log out from a Kedge API server"),
     "context": ("kedge.cli.login:context", "Switch between login contexts"),
     "completion": ("kedge.cli.completion:completion", "Print a shell completion script (bash, zsh, fish)"),
+    "controller": ("kedge.cli.controller:controller", "Run the application controller"),
     "up": ("kedge.cli.up:up", "Run Kedge locally: cluster, controller, repo server and API in one process"),
 }
 

