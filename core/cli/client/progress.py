@@ -18,6 +18,7 @@ from kedge.cli.client.base import COMPLETED_PHASES, Backend
 from kedge.errors import KedgeError
 
 POLL_INTERVAL = 0.5
+SETTLE_TIMEOUT = 10.0
 
 
 @dataclass
@@ -96,6 +97,12 @@ def _done(app: dict[str, Any], want: WaitFor, since: str | None) -> bool:
     return True
 
 
+def _compared_after_operation(app: dict[str, Any]) -> bool:
+    st = app.get("status") or {}
+    finished = (st.get("operationState") or {}).get("finishedAt") or ""
+    return not finished or (st.get("reconciledAt") or "") >= finished
+
+
 def _header(app: dict[str, Any]) -> str:
     st = app.get("status") or {}
     op = st.get("operationState") or {}
@@ -133,6 +140,12 @@ def wait_app(
             if deadline is not None and time.monotonic() >= deadline:
                 raise KedgeError(f"timed out ({int(timeout)}s) waiting for app {name!r} match desired state")
             time.sleep(POLL_INTERVAL)
+        # the controller compares again right after an operation; show that fresh status
+        settle = time.monotonic() + SETTLE_TIMEOUT
+        while want.operation and not _compared_after_operation(app) and time.monotonic() < settle:
+            time.sleep(POLL_INTERVAL / 2)
+            app = b.get_app(name)
+            view.update(app)
     finally:
         view.close()
     if want.operation:
@@ -183,9 +196,12 @@ class _LiveView:
         self.live.start()
 
     def update(self, app: dict[str, Any]) -> None:
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=_header(app), title_justify="left", box=None, header_style="bold", pad_edge=False)
+        table = Table(
+            title=escape(_header(app)), title_justify="left", box=None, header_style="bold", pad_edge=False
+        )
         for col in ("WAVE", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH", "HOOK", "MESSAGE"):
             table.add_column(col, overflow="fold" if col == "MESSAGE" else "ellipsis")
         colours = {
@@ -201,7 +217,10 @@ class _LiveView:
             "Failed": "red",
         }
         for r in _rows(app):
-            cells = [r[0], f"{r[1] + '/' if r[1] else ''}{r[2]}", r[3], r[4], r[5], r[6], r[7], r[8]]
+            cells = [
+                escape(c)
+                for c in (r[0], f"{r[1] + '/' if r[1] else ''}{r[2]}", r[3], r[4], r[5], r[6], r[7], r[8])
+            ]
             for i in (4, 5):
                 if cells[i] in colours:
                     cells[i] = f"[{colours[cells[i]]}]{cells[i]}[/]"
