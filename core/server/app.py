@@ -55,6 +55,10 @@ def create_app(backend: Any) -> Any:
 
     if "broadcaster" not in backend.extras:
         backend.extras["broadcaster"] = Broadcaster(backend.controller.apps)
+    if "apps" not in backend.extras:
+        from kedge.server.appindex import SortedApps
+
+        backend.extras["apps"] = SortedApps(backend.controller.apps)
     if "metrics" not in backend.extras:
         backend.extras["metrics"] = AppMetrics(backend)
     routes = []

@@ -104,6 +104,10 @@ class Authorizer:
         if not self.allowed(principal, res, act, obj):
             raise APIError(403, denied_message(principal, res, act, obj))
 
+    def project_scoped(self, principal: Principal | None, res: str, act: str) -> _ProjectIndex:
+        """A fast ``may(project, name)`` for filtering lists and streams (see :class:`_ProjectIndex`)."""
+        return _ProjectIndex(self.enforcer(), principal.subjects if principal else (), res, act)
+
     def filter_subjects(self, principal: Principal | None, res: str) -> tuple[str, ...]:
         """The principal's subjects that have any rule at all (the others can never allow):
         listing 10,000 apps for a user in 50 groups then checks only the groups that matter."""
@@ -114,6 +118,60 @@ class Authorizer:
         if rules is None:
             return principal.subjects
         return tuple(s for s in principal.subjects if s and (rules(s).exact or rules(s).patterns))
+
+
+class _ProjectIndex:
+    """``may(project, name)`` for one principal and one (resource, action), equal to
+    ``Enforcer.enforce(subjects, resource, action, f"{project}/{name}")`` but indexed by project:
+    a rule whose object pattern starts with a literal project (``team-a/*``) is only tried for
+    that project's apps. Listing 10,000 apps for a user in 50 groups then costs one or two
+    pattern matches per app instead of a hundred."""
+
+    def __init__(self, enforcer: Enforcer, subjects: Iterable[str], res: str, act: str) -> None:
+        from kedge.rbac.matching import matcher_for
+
+        compile_ = matcher_for(enforcer.match_mode)
+        subjects = [s for s in subjects if s]
+        if enforcer.default_role:
+            subjects = [enforcer.default_role, *subjects]
+        self.by_project: dict[str, list[tuple[int, Any, bool]]] = {}
+        self.wild: list[tuple[int, Any, bool]] = []
+        lines_by_sub: dict[str, list[PolicyLine]] = {}
+        for line in enforcer.policy.lines:
+            lines_by_sub.setdefault(line.sub, []).append(line)
+        for idx, subject in enumerate(subjects):
+            for role in enforcer.roles_of(subject):
+                for line in lines_by_sub.get(role, ()):
+                    if line.eft not in ("allow", "deny"):
+                        continue
+                    if not compile_(line.res)(res) or not compile_(line.act)(act):
+                        continue
+                    entry = (idx, compile_(line.obj), line.eft == "deny")
+                    first = line.obj.split("/", 1)[0]
+                    literal = (
+                        enforcer.match_mode != "regex"
+                        and "/" in line.obj
+                        and not any(ch in first for ch in "*?[{\\")
+                    )
+                    if literal:
+                        self.by_project.setdefault(first, []).append(entry)
+                    else:
+                        self.wild.append(entry)
+
+    def __call__(self, project: str, name: str) -> bool:
+        obj = f"{project}/{name}"
+        allowed: set[int] = set()
+        denied: set[int] = set()
+        for rules in (self.by_project.get(project, ()), self.wild):
+            for idx, obj_m, deny in rules:
+                if idx in denied or not obj_m(obj):
+                    continue
+                if deny:
+                    denied.add(idx)
+                    allowed.discard(idx)
+                else:
+                    allowed.add(idx)
+        return bool(allowed - denied)
 
 
 def denied_message(principal: Principal | None, res: str, act: str, obj: str) -> str:

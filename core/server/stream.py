@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from kedge.server.api.applications import LIST_QUERY, app_filter
-from kedge.server.api.common import rbac_object, with_kind
+from kedge.server.api.common import project_of, with_kind
 from kedge.server.http import APIRequest
 from kedge.server.routes import route
 
@@ -37,12 +37,16 @@ def encode(etype: str, app: dict[str, Any]) -> bytes:
 
 
 class _Watcher:
-    __slots__ = ("loop", "queue", "closed")
+    """One stream. ``accept(app)`` runs in the informer's thread, so events a watcher does not
+    want never wake the event loop; accepted ones are queued on the watcher's loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    __slots__ = ("loop", "queue", "closed", "accept")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, accept: Any) -> None:
         self.loop = loop
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.closed = False
+        self.accept = accept
 
     def push(self, item: Any) -> None:
         if self.closed:
@@ -57,15 +61,15 @@ class _Watcher:
 
 
 class Broadcaster:
-    """Fans informer events out to watchers on the event loop (one encoding per event)."""
+    """Fans informer events out to watchers (filtered in the informer thread, encoded once)."""
 
     def __init__(self, apps_informer: Any) -> None:
         self._watchers: set[_Watcher] = set()
         self._lock = threading.Lock()
         apps_informer.add_handler(self._on_app)
 
-    def subscribe(self) -> _Watcher:
-        w = _Watcher(asyncio.get_running_loop())
+    def subscribe(self, accept: Any = None) -> _Watcher:
+        w = _Watcher(asyncio.get_running_loop(), accept or (lambda app: True))
         with self._lock:
             self._watchers.add(w)
         return w
@@ -84,12 +88,17 @@ class Broadcaster:
             return
         with self._lock:
             watchers = list(self._watchers)
-        if not watchers:
-            return
-        item = (etype, app, encode(etype, app))
+        payload: bytes | None = None
         for w in watchers:
             try:
-                w.loop.call_soon_threadsafe(w.push, item)
+                if not w.accept(app):
+                    continue
+            except Exception:  # noqa: BLE001 - a broken filter drops the event for that watcher only
+                continue
+            if payload is None:
+                payload = encode(etype, app)
+            try:
+                w.loop.call_soon_threadsafe(w.push, (etype, app, payload))
             except RuntimeError:  # the loop is closed
                 self.unsubscribe(w)
 
@@ -106,20 +115,28 @@ async def watch_applications(req: APIRequest) -> StreamingResponse:
     b = req.backend
     ok = app_filter(req)
     authz = b.authz
-    subjects = authz.filter_subjects(req.principal, "applications")
+    principal = req.principal
     broadcaster: Broadcaster = b.extras["broadcaster"]
-    token = req.principal.token if req.principal else ""
+    token = principal.token if principal else ""
+    # the RBAC index is rebuilt when the policy changes (settings or AppProjects)
+    state: dict[str, Any] = {"key": None, "may": None}
 
     def may(app: dict[str, Any]) -> bool:
-        return authz.enforcer().enforce(subjects, "applications", "get", rbac_object(app))
+        enforcer = authz.enforcer()
+        if state["key"] is not enforcer:
+            state["key"], state["may"] = enforcer, authz.project_scoped(principal, "applications", "get")
+        return state["may"](project_of(app), (app.get("metadata") or {}).get("name", ""))
 
-    watcher = broadcaster.subscribe()
-    snapshot = sorted(b.controller.apps.list(), key=lambda a: (a.get("metadata") or {}).get("name", ""))
+    def accept(app: dict[str, Any]) -> bool:
+        return ok(app) and may(app)
+
+    watcher = broadcaster.subscribe(accept)
+    snapshot = b.extras["apps"].items()
 
     async def events():
         try:
             for app in snapshot:
-                if ok(app) and may(app):
+                if accept(app):
                     yield encode("ADDED", app)
             while True:
                 try:
@@ -134,9 +151,7 @@ async def watch_applications(req: APIRequest) -> StreamingResponse:
                     continue
                 if item is _OVERFLOW:
                     return
-                etype, app, payload = item
-                if ok(app) and may(app):
-                    yield payload
+                yield item[2]
         finally:
             broadcaster.unsubscribe(watcher)
 
