@@ -38,7 +38,12 @@ RECHECK = 0.5
 
 
 def _run_hooks(
-    runner: OperationRunner, view: Any, instance: str, manifests: list[dict[str, Any]], phase: str
+    runner: OperationRunner,
+    view: Any,
+    instance: str,
+    manifests: list[dict[str, Any]],
+    phase: str,
+    dest_ns: str,
 ) -> str | None:
     hooks = [m for m in manifests if isinstance(m, dict) and phase in ann.hook_types(m)]
     if not hooks:
@@ -54,6 +59,7 @@ def _run_hooks(
             settings.resource_tracking_method, settings.instance_label_key, settings.installation_id or ""
         ),
         health=runner.ctl._health,
+        dest_namespace=dest_ns,
         poll=runner.poll,
         timeout=runner.sync_timeout,
     )
@@ -84,12 +90,18 @@ def process_deletion(runner: OperationRunner, app: dict[str, Any]) -> None:
         _remove_finalizers(runner, app, ours)
         return
     instance = app_instance_name(name, meta.get("namespace", ""), ctl.namespace)
+    dest_ns = (spec.get("destination") or {}).get("namespace") or ""
     state = ctl.states.get(name)
     manifests = list(state.manifests) if state is not None else []
+    if state is None:  # not compared since the controller started: render for the hooks
+        try:
+            manifests = list(ctl.repo.generate_manifests(app, settings=ctl.settings.current.cm).manifests)
+        except (KedgeError, KubeError) as exc:
+            log.warning("%s: cannot render PreDelete/PostDelete hooks: %s", name, exc)
     annotations = meta.get("annotations") or {}
     done_pre = annotations.get("kedge.dev/predelete-done") == "true"
     if not done_pre:
-        failure = _run_hooks(runner, view, instance, manifests, ann.PRE_DELETE)
+        failure = _run_hooks(runner, view, instance, manifests, ann.PRE_DELETE, dest_ns)
         if failure:
             log.warning("%s: PreDelete hooks failed: %s; the application is not deleted", name, failure)
             runner.queue.add_after(name, 30.0)
@@ -120,7 +132,7 @@ def process_deletion(runner: OperationRunner, app: dict[str, Any]) -> None:
         # objects are going away (watch events will update the cache); look again shortly
         runner.queue.add_after(name, RECHECK)
         return
-    failure = _run_hooks(runner, view, instance, manifests, ann.POST_DELETE)
+    failure = _run_hooks(runner, view, instance, manifests, ann.POST_DELETE, dest_ns)
     if failure:
         log.warning("%s: PostDelete hooks failed: %s", name, failure)
         runner.queue.add_after(name, 30.0)

@@ -289,3 +289,40 @@ def test_fail_on_shared_resource(kube, sync_controller, control_ns, app_repo, ku
         st["phase"] == "Failed"
         and "Deployment/shared is part of applications owner and thief" in st["message"]
     )
+
+
+def test_apply_out_of_sync_only(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(files(configmap("one"), configmap("two")), "two maps")
+    spec = {"syncPolicy": {"syncOptions": ["ApplyOutOfSyncOnly=true"]}}
+    kube.apply(application("oos", control_ns, app_repo.url, kube_namespace, **spec))
+    compared(kube, control_ns, "oos")
+    ops.request_sync(kube, control_ns, "oos")
+    assert finished(kube, control_ns, "oos")["phase"] == "Succeeded"
+    ops.wait(kube, control_ns, "oos", timeout=20, poll=0.1)
+    rev = app_repo.commit(files(configmap("two", {"k": "changed"})), "change two")
+    sync_controller.refresh("oos", hard=True)
+    wait_for(lambda: get_app(kube, control_ns, "oos")["status"]["sync"].get("revision") == rev)
+    ops.request_sync(kube, control_ns, "oos", revision=rev)
+    st = finished(kube, control_ns, "oos")
+    assert st["phase"] == "Succeeded"
+    assert [r["name"] for r in st["syncResult"]["resources"]] == ["two"]
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "two")["data"] == {"k": "changed"}
+
+
+def test_delete_runs_predelete_hooks_first(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(files(configmap("data"), job("backup", "PreDelete")), "with a pre-delete hook")
+    app = application("predel", control_ns, app_repo.url, kube_namespace)
+    app["metadata"]["finalizers"] = ["resources-finalizer.argocd.argoproj.io/background"]
+    kube.apply(app)
+    compared(kube, control_ns, "predel")
+    ops.request_sync(kube, control_ns, "predel")
+    st = finished(kube, control_ns, "predel")
+    assert [r["name"] for r in st["syncResult"]["resources"]] == ["data"]  # the hook does not run on sync
+    assert live(kube, "batch/v1", "Job", kube_namespace, "backup") is None
+    wait_for(lambda: live(kube, "v1", "ConfigMap", kube_namespace, "data"))
+
+    kube.delete(kube.resource_for(API, "Application"), control_ns, "predel")
+    wait_for(lambda: not get_app(kube, control_ns, "predel"), timeout=30)
+    backup = live(kube, "batch/v1", "Job", kube_namespace, "backup")
+    assert backup is not None and backup["status"].get("succeeded") == 1
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "data") is None
