@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import orjson
@@ -138,15 +139,17 @@ async def watch_applications(req: APIRequest) -> StreamingResponse:
             for app in snapshot:
                 if accept(app):
                     yield encode("ADDED", app)
+            checked = time.monotonic()
             while True:
+                if token and time.monotonic() - checked >= KEEPALIVE:
+                    checked = time.monotonic()
+                    try:
+                        await run_in_threadpool(b.auth.authenticate, token)
+                    except Exception:  # noqa: BLE001 - any auth failure ends the stream
+                        return
                 try:
                     item = await asyncio.wait_for(watcher.queue.get(), timeout=KEEPALIVE)
                 except TimeoutError:
-                    if token:
-                        try:
-                            await run_in_threadpool(b.auth.authenticate, token)
-                        except Exception:  # noqa: BLE001 - any auth failure ends the stream
-                            return
                     yield b": keep-alive\n\n"
                     continue
                 if item is _OVERFLOW:
