@@ -127,7 +127,10 @@ def decide(
     if prune and not policy.get("allowEmpty"):
         if result.resources and all(r.requires_pruning for r in result.resources):
             return None, f"Skipping sync attempt to {shown}: auto-sync will wipe out all resources", 0.0
-    decision = can_sync(project, app, manual=False)
+    try:
+        decision = can_sync(project, app, manual=False)
+    except KedgeError as exc:
+        return None, f"Skipping auto-sync: cannot evaluate the project's sync windows: {exc}", 0.0
     if not decision:
         return None, f"Sync prevented by sync window: {decision.message}", 60.0
     if spec.get("sources"):

@@ -153,7 +153,10 @@ def request_sync(
         raise OperationError("another operation is already in progress")
     if check_windows:
         proj = project if project is not None else _project(client, namespace, app)
-        decision = can_sync(proj, app, manual=not automated)
+        try:
+            decision = can_sync(proj, app, manual=not automated)
+        except KedgeError as exc:
+            raise OperationError(f"cannot evaluate the project's sync windows: {exc}") from None
         if not decision:
             raise OperationError(f"cannot sync: {decision.message}")
     spec = app.get("spec") or {}
@@ -170,13 +173,8 @@ def request_sync(
         sync["dryRun"] = True
     if resources:
         sync["resources"] = [parse_resource(r) for r in resources]
-    options = (
-        list(sync_options)
-        if sync_options is not None
-        else list((spec.get("syncPolicy") or {}).get("syncOptions") or [])
-    )
-    if options:
-        sync["syncOptions"] = options
+    if sync_options:  # added to the app's spec.syncPolicy.syncOptions (these win)
+        sync["syncOptions"] = list(sync_options)
     if strategy:
         if set(strategy) - {"apply", "hook"}:
             raise OperationError(
@@ -440,12 +438,16 @@ class OperationRunner:
                 self._finish(app, st, FAILED, "Operation terminated", st.get("syncResult"))
                 return
         project = self.ctl.project_of(app)
-        decision = can_sync(
-            project,
-            app,
-            manual=not (op.get("initiatedBy") or {}).get("automated"),
-            started=_parse_time(st.get("startedAt")),
-        )
+        try:
+            decision = can_sync(
+                project,
+                app,
+                manual=not (op.get("initiatedBy") or {}).get("automated"),
+                started=_parse_time(st.get("startedAt")),
+            )
+        except KedgeError as exc:
+            self._finish(app, st, ERROR, f"cannot evaluate the project's sync windows: {exc}", None)
+            return
         if not decision:
             msg = f"Sync operation blocked by sync window: {decision.message.removeprefix('blocked by sync window: ')}"
             if st.get("message") != msg:
@@ -498,9 +500,10 @@ class OperationRunner:
             settings.resource_tracking_method, settings.instance_label_key, settings.installation_id or ""
         )
         live = {k: e.obj for k, e in view.cache.managed(instance).items() if e.obj is not None}
-        options = ann.parse_options(
-            sync.get("syncOptions") or (spec.get("syncPolicy") or {}).get("syncOptions")
-        )
+        options = {
+            **ann.parse_options((spec.get("syncPolicy") or {}).get("syncOptions")),
+            **ann.parse_options(sync.get("syncOptions")),
+        }
         strategy = sync.get("syncStrategy") or {}
         request = SyncRequest(
             prune=bool(sync.get("prune")),
