@@ -63,6 +63,8 @@ def server(
         backend.start()
     except (KedgeError, KubeError) as exc:
         fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - e.g. an unparsable kubeconfig: a message, not a traceback
+        fail(f"cannot start the server: {type(exc).__name__}: {exc}")
     import uvicorn
 
     password = backend.extras.get("initial_password")
