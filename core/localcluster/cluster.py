@@ -208,6 +208,7 @@ class LocalCluster:
             while self.app.watches and time.monotonic() < deadline:
                 time.sleep(0.01)
             self._server.should_exit = True
+            self._abort_connections()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -216,6 +217,25 @@ class LocalCluster:
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
+
+    def _abort_connections(self) -> None:
+        """Drop idle keep-alive connections at once: a TLS close waits for the peer, which would
+        hold shutdown for uvicorn's whole graceful timeout."""
+        loop = getattr(self.app, "loop", None)
+        state = getattr(self._server, "server_state", None)
+        if loop is None or state is None or loop.is_closed():
+            return
+
+        def abort() -> None:
+            for conn in list(state.connections):
+                transport = getattr(conn, "transport", None)
+                if transport is not None:
+                    transport.abort()
+
+        try:
+            loop.call_soon_threadsafe(abort)
+        except RuntimeError:  # the loop closed meanwhile
+            pass
 
     def __enter__(self) -> LocalCluster:
         return self.start()
