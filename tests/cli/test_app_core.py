@@ -83,6 +83,12 @@ def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo,
     out = kedge_cli("app", "sync", name, "--timeout", "60")
     assert "Phase:              Succeeded" in out.stdout
     assert "deployment.apps/guestbook-ui created" in out.stdout
+    # not a terminal: the progress is one timestamped line per resource change
+    progress = out.stdout.split("\nName:")[0].splitlines()
+    assert progress[0].split()[:4] == ["TIMESTAMP", "GROUP", "KIND", "NAMESPACE"]
+    assert any(
+        line.split()[1:5] == ["apps", "Deployment", kube_namespace, "guestbook-ui"] for line in progress
+    )
     wait_for(lambda: kedge_cli("app", "diff", name, check=False).returncode == 0)
 
     hist = kedge_cli("app", "history", name).stdout.splitlines()
@@ -220,7 +226,9 @@ def test_create_from_file_and_bad_input(kedge_cli, tmp_path, guestbook_repo, kub
     assert out.stdout.splitlines()[1:] == []
 
 
-def test_diff_local_and_rollback(kedge_cli, cli_controller, guestbook_repo, kube_namespace, tmp_path):
+def test_diff_local_and_rollback(
+    kedge_cli, cli_controller, cli_kube, guestbook_repo, kube_namespace, tmp_path
+):
     name = unique("rb")
     kedge_cli(
         "app",
@@ -258,6 +266,11 @@ def test_diff_local_and_rollback(kedge_cli, cli_controller, guestbook_repo, kube
     assert out.returncode == 1 and "does not have deployment with id 42" in out.stderr
     out = kedge_cli("app", "terminate-op", name, check=False)
     assert out.returncode == 1 and "No operation is in progress" in out.stderr
+
+    # cascade delete (the default): the finalizer removes the app's resources, then the app
+    kedge_cli("app", "delete", name, "-y", "--wait")
+    deployments = cli_kube.resource_for("apps/v1", "Deployment")
+    wait_for(lambda: cli_kube.get(deployments, kube_namespace, "guestbook-ui") is None)
 
 
 def GUESTBOOK():

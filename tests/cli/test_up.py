@@ -16,10 +16,10 @@ from gitservers import free_port
 
 
 class UpProcess:
-    def __init__(self, data_dir, port):
+    def __init__(self, data_dir, port, *extra):
         env = {**os.environ, "HOME": str(data_dir.parent), "KEDGE_CONFIG": str(data_dir.parent / "cfg")}
         self.proc = subprocess.Popen(
-            [*kedge_command(), "up", "--data-dir", str(data_dir), "--port", str(port)],
+            [*kedge_command(), "up", "--data-dir", str(data_dir), "--port", str(port), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -192,3 +192,38 @@ def test_up_refuses_a_busy_port(tmp_path):
         )
     assert out.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_up_with_an_existing_cluster(tmp_path, local_cluster):
+    """--kubeconfig: no embedded cluster; the control plane goes into --namespace there."""
+    import base64
+
+    ns = f"up-existing-{os.getpid() % 10000}"
+    port = free_port()
+    up = UpProcess(
+        tmp_path / "d",
+        port,
+        "--kubeconfig",
+        str(local_cluster.kubeconfig_path),
+        "--namespace",
+        ns,
+        "--no-example",
+    )
+    try:
+        up.wait_for_line("Press Ctrl-C to stop.", timeout=90)
+        text = "".join(up.output)
+        assert "Starting the local cluster" not in text and "guestbook" not in text
+        assert not (tmp_path / "d" / "cluster").exists()
+        secret = local_cluster.store.get("/v1/secrets", ns, "argocd-initial-admin-secret")
+        password = base64.b64decode(secret["data"]["password"]).decode()
+        assert f"Admin password:   {password}" in text
+        import httpx
+
+        r = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/session",
+            json={"username": "admin", "password": password},
+            timeout=10,
+        )
+        assert r.status_code == 200 and r.json()["token"]
+    finally:
+        assert up.stop() == 0
