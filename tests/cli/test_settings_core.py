@@ -221,10 +221,33 @@ def test_export_import_round_trip(kedge_cli, control_plane, cli_kube, tmp_path, 
     kedge_cli(
         "repo", "add", "https://git.example/exported.git", "--username", "u", "--password", "pw", "--upsert"
     )
+    appset = unique("set")
+    cli_kube.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "ApplicationSet",
+            "metadata": {"name": appset, "namespace": ns},
+            "spec": {
+                "generators": [{"list": {"elements": [{"env": "dev"}]}}],
+                "template": {
+                    "metadata": {"name": "{{env}}-app"},
+                    "spec": {
+                        "project": "default",
+                        "source": {"repoURL": "https://git.example/x.git", "path": "{{env}}"},
+                        "destination": {"server": "https://kubernetes.default.svc", "namespace": "{{env}}"},
+                    },
+                },
+            },
+        }
+    )
     first = kedge_cli("admin", "export").stdout
     docs = list(yaml.safe_load_all(first))
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
-    assert ("Application", app) in kinds and ("AppProject", proj) in kinds
+    assert (
+        ("Application", app) in kinds
+        and ("AppProject", proj) in kinds
+        and ("ApplicationSet", appset) in kinds
+    )
     assert ("Secret", "argocd-secret") in kinds and ("ConfigMap", "argocd-cm") in kinds
     assert all("resourceVersion" not in d["metadata"] and "status" not in d for d in docs)
     export = tmp_path / "export.yaml"
@@ -232,11 +255,13 @@ def test_export_import_round_trip(kedge_cli, control_plane, cli_kube, tmp_path, 
 
     kedge_cli("app", "delete", app, "-y", "--no-cascade", "--wait")
     kedge_cli("proj", "delete", proj)
+    cli_kube.delete(cli_kube.resource_for("argoproj.io/v1alpha1", "ApplicationSet"), ns, appset)
     dry = kedge_cli("admin", "import", str(export), "--dry-run").stdout
     assert f"(dry run) Application/{app} created" in dry
     assert kedge_cli("app", "get", app, check=False).returncode == 1
     out = kedge_cli("admin", "import", str(export)).stdout
     assert f"Application/{app} created" in out and f"AppProject/{proj} created" in out
+    assert f"ApplicationSet/{appset} created" in out
     assert kedge_cli("admin", "export").stdout == first  # lossless round trip
 
     extra = unique("extra")

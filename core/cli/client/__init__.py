@@ -145,6 +145,12 @@ def client_command(f: Callable) -> Callable:
             raise SystemExit(1) from None
         except OSError as exc:
             fail(str(exc))
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback (KEDGE_DEBUG=1 does)
+            if os.environ.get("KEDGE_DEBUG"):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (set KEDGE_DEBUG=1 for the traceback)")
         finally:
             b = click.get_current_context().meta.pop("kedge.backend", None)
             if b is not None:
