@@ -165,3 +165,22 @@ def test_secret_string_data_is_folded_into_data(store):
     s["stringData"] = {"c": "z"}
     s2 = store.update("/v1/secrets", s)
     assert s2["data"]["c"] == "eg==" and "stringData" not in s2
+
+
+def test_event_window_is_bounded_and_old_watches_expire():
+    from kedge.localcluster.contract import GoneError
+
+    s = Store(event_window=5)
+    try:
+        info = s.info("/v1/configmaps")
+        start = s.resource_version
+        for i in range(10):
+            s.create("/v1/configmaps", {"metadata": {"name": f"c{i}"}})
+        with pytest.raises(GoneError):
+            s.watch(info, "default", start, [], [], lambda *a: None)
+        seen = []
+        w = s.watch(info, "default", s.resource_version - 3, [], [], lambda t, raw, rv: seen.append(rv))
+        w.close()
+        assert seen == [s.resource_version - 2, s.resource_version - 1, s.resource_version]
+    finally:
+        s.close()

@@ -197,11 +197,17 @@ class Store(GarbageCollector):
     """Thread-safe object store with the Kubernetes API server's write semantics.
 
     ``path``: SQLite file (created if missing), or None for an in-memory store.
-    ``event_window``: how many recent changes watches can resume from (older: 410 Expired).
+    ``event_window``: how many recent changes watches can resume from (older: 410 Expired);
+    ``event_window_bytes`` bounds the memory those changes hold.
     """
 
     def __init__(
-        self, path: str | None = None, *, event_window: int = 20000, gc_interval: float = 5.0
+        self,
+        path: str | None = None,
+        *,
+        event_window: int = 20000,
+        event_window_bytes: int = 256 * 2**20,
+        gc_interval: float = 5.0,
     ) -> None:
         self.registry = Registry()
         self._lock = threading.RLock()
@@ -211,6 +217,8 @@ class Store(GarbageCollector):
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
         self._events: deque[Event] = deque()
         self._event_window = event_window
+        self._event_window_bytes = event_window_bytes
+        self._event_bytes = 0
         self._window_start = 0
         self._watchers: dict[str, set[Watcher]] = {}
         self._subscribers: list[WatchCallback] = []
@@ -480,8 +488,12 @@ class Store(GarbageCollector):
             self._unindex(skey, ns, name, prev)
         ev = Event(rv, type_, skey, ns, name, entry, prev)
         self._events.append(ev)
-        if len(self._events) > self._event_window:
+        self._event_bytes += len(ev.raw) + (len(ev.prev_raw) if ev.prev_raw else 0)
+        while len(self._events) > self._event_window or (
+            self._event_bytes > self._event_window_bytes and len(self._events) > 1
+        ):
             old = self._events.popleft()
+            self._event_bytes -= len(old.raw) + (len(old.prev_raw) if old.prev_raw else 0)
             self._window_start = old.rv
         for w in list(self._watchers.get(skey, ())):
             try:
