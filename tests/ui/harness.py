@@ -68,9 +68,16 @@ class UIServer:
 
 
 def start_server(
-    kube: Any, namespace: str, cache_dir: Path, extra_cm: dict[str, str] | None = None
+    kube: Any,
+    namespace: str,
+    cache_dir: Path,
+    extra_cm: dict[str, str] | None = None,
+    reconcile: bool = True,
 ) -> UIServer:
-    """Start backend + uvicorn for control-plane ``namespace`` (created here) in ``kube``'s cluster."""
+    """Start backend + uvicorn for control-plane ``namespace`` (created here) in ``kube``'s cluster.
+
+    ``reconcile=False`` starts the controller's informers but none of its status processors, so
+    generated Applications keep the status they were created with (for the UI benchmark)."""
     import uvicorn
 
     from kedge.server import build_backend, create_app
@@ -88,6 +95,8 @@ def start_server(
     backend = build_backend(
         client=kube, namespace=namespace, repo_cache_dir=cache_dir, processors=4, resync=60
     )
+    if not reconcile:
+        backend.controller.processors = 0
     backend.start()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -4,6 +4,8 @@ import { api, watchApps } from "./api.js";
 const apps = new Map();
 const subs = new Set();
 let version = 0;
+const FIRST_PAGE = 200;
+const PAGE = 2500;
 let state = { loaded: false, loading: false, error: null, stream: "idle" };
 let stop = null;
 let pending = false;
@@ -31,23 +33,36 @@ export const store = {
     if (state.loaded || state.loading) return;
     state = { ...state, loading: true, error: null };
     emit();
+    // Page through the list (the API's limit/continue): the first screenful renders at once,
+    // the rest streams in behind it (state.partial until the last page).
     try {
-      const list = await api("/api/v1/applications", { timeout: 120000 });
-      for (const a of list.items || []) apps.set(a.metadata.name, a);
-      state = { ...state, loaded: true, loading: false };
+      performance.mark("kedge:list-start");
+      let cont = "";
+      let limit = FIRST_PAGE;
+      for (let page = 0; page < 10000; page++) {
+        const list = await api("/api/v1/applications", { query: { limit, continue: cont }, timeout: 120000 });
+        for (const a of list.items || []) apps.set(a.metadata.name, a);
+        cont = list.metadata?.continue || "";
+        if (page === 0) performance.mark("kedge:list-first-page");
+        state = { ...state, loaded: true, loading: !!cont, partial: !!cont };
+        emit();
+        if (!cont) break;
+        limit = PAGE;
+      }
+      performance.mark("kedge:list-loaded");
     } catch (e) {
-      state = { ...state, loading: false, error: e };
+      state = { ...state, loading: false, partial: false, error: e };
       emit();
       return;
     }
-    emit();
-    if (!stop) {
-      const seen = new Set();
+    // Open the stream once the first screen is painted: its snapshot repeats the list, and
+    // parsing it must not compete with the first render.
+    await new Promise((r) => setTimeout(r, 300));
+    if (!stop && state.loaded) {
       stop = watchApps({}, (type, app) => {
         const name = app.metadata.name;
         if (type === "DELETED") { apps.delete(name); schedule(); return; }
         const old = apps.get(name);
-        seen.add(name);
         if (old && old.metadata.resourceVersion === app.metadata.resourceVersion) return;
         apps.set(name, app);
         schedule();

@@ -74,7 +74,7 @@ function Counters({ items, q }) {
   for (const a of items) { sync[syncOf(a)] = (sync[syncOf(a)] || 0) + 1; health[healthOf(a)] = (health[healthOf(a)] || 0) + 1; }
   const toggle = (k, v) => setQuery({ [k]: listParam(q, k).includes(v) ? listParam(q, k).filter((x) => x !== v) : [...listParam(q, k), v] });
   return html`<div class="counters" aria-label="Summary">
-    <div class="counter total"><b id="app-count">${items.length}</b><span>Applications</span></div>
+    <div class="counter total" data-partial=${store.state.partial ? "true" : "false"}><b id="app-count">${items.length}</b><span>Applications${store.state.partial ? html` <span class="spinner" title="Loading the rest of the list" />` : ""}</span></div>
     ${SYNC_ORDER.filter((s) => sync[s]).map((s) => html`<button class="counter" onClick=${() => toggle("sync", s)} aria-pressed=${listParam(q, "sync").includes(s)}><${SyncIcon} status=${s} size="18" /><b>${sync[s]}</b><span>${s}</span></button>`)}
     ${HEALTH_ORDER.filter((s) => health[s]).map((s) => html`<button class="counter" onClick=${() => toggle("health", s)} aria-pressed=${listParam(q, "health").includes(s)}><${HealthIcon} status=${s} size="18" /><b>${health[s]}</b><span>${s}</span></button>`)}
   </div>`;
@@ -163,6 +163,13 @@ export function AppsList({ query }) {
   const mode = query.get("view") === "table" ? "table" : "tiles";
   const st = store.state;
   const cols = mode === "tiles" ? Math.max(1, Math.floor((width - 8) / TILE_W)) : 1;
+  // Performance marks (devtools, bench/ui_list.py): first screen painted, whole list painted.
+  useEffect(() => {
+    if (!st.loaded || !items.length) return;
+    const name = st.partial ? "kedge:list-painted" : "kedge:list-complete-painted";
+    if (!performance.getEntriesByName(name).length) requestAnimationFrame(() => performance.mark(name));
+    if (!st.partial && !performance.getEntriesByName("kedge:list-painted").length) requestAnimationFrame(() => performance.mark("kedge:list-painted"));
+  }, [store.version]);
 
   let body;
   if (st.error) body = html`<${ErrorBox} error=${st.error} /><button class="btn" onClick=${() => store.start()}>Retry</button>`;
