@@ -654,7 +654,18 @@ class APIServer(WatchHandler):
             if not isinstance(new, dict):
                 raise ApiError(422, "Invalid", "the patch result is not an object")
             if sub == "scale":
-                return self._write_scale(info, ns, name, new, manager, dry, live)
+                smeta = new.get("metadata")
+                pinned = isinstance(smeta, dict) and smeta.get("resourceVersion") not in (
+                    None,
+                    "",
+                    live["metadata"]["resourceVersion"],
+                )
+                try:
+                    return self._write_scale(info, ns, name, new, manager, dry, live)
+                except ConflictError:
+                    if pinned:
+                        raise
+                    continue  # a controller wrote meanwhile: patch the fresh object
             self._validate_fields(req, info, new, warnings)
             want_rv = (new.get("metadata") or {}).get("resourceVersion")
             explicit = bool(want_rv) and want_rv != live["metadata"].get("resourceVersion")
