@@ -453,7 +453,7 @@ def list_(selector, projects, repo, output):
     from kedge.cli.client.views import list_rows
 
     rows, headers = list_rows(apps)
-    emit({"items": apps} if output in ("json", "yaml") else apps, output, rows, headers)
+    emit(apps, output, rows, headers)
 
 
 @app.command()

@@ -369,10 +369,12 @@ class CoreBackend(Backend):
 
     @property
     def url_base(self) -> str:
+        """``url`` from argocd-cm (the app's URL in ``app get``), "" when unset."""
         try:
-            return self.view().settings().url or ""
+            cm = self.client.get(self._res("ConfigMap", "v1"), self.namespace, "argocd-cm") or {}
         except KubeError:
             return ""
+        return str((cm.get("data") or {}).get("url") or "")
 
     # -- projects ------------------------------------------------------------------------------
     def list_projects(self) -> list[dict[str, Any]]:
