@@ -99,19 +99,34 @@ class Backend:
             token = request.cookies.get(COOKIE, "")
         if token:
             try:
-                claims = self.auth.authenticate(token)
+                claims = self.authenticate(token)
             except AuthError as exc:
                 if not required:
                     return None
                 raise APIError(401, f"invalid session: {exc}") from None
-            scopes = self.settings.current.rbac().scopes
-            groups = tuple(claims.groups) if "groups" in scopes else ()
+            if claims.kind == "sso":
+                groups = tuple(claims.groups)  # the claim values named by `scopes` at login
+            else:
+                groups = tuple(claims.groups) if "groups" in self.settings.current.rbac().scopes else ()
             return Principal(claims.subject, (claims.subject, *groups), claims, False, token)
         if self.settings.current.users_anonymous_enabled:
             return Principal("", (), None, True)
         if required:
             raise APIError(401, "no session information")
         return None
+
+    def authenticate(self, token: str) -> Any:
+        """Claims of a valid token: local sessions and API tokens through :class:`LocalAuth`;
+        SSO sessions (kind ``sso``) by signature and expiry, while SSO stays configured."""
+        claims = self.auth.issuer.verify(token)
+        if claims.kind != "sso":
+            return self.auth.authenticate(token)
+        oidc = self.extras.get("oidc")
+        if oidc is not None and claims.token_id in oidc.revoked:
+            raise AuthError("token is revoked")
+        if not self.settings.current.oidc_config():
+            raise AuthError("SSO is no longer configured (oidc.config)")
+        return claims
 
     # -- kubernetes helpers -------------------------------------------------------------------
     def resource(self, kind: str, api_version: str = API_VERSION) -> APIResource:

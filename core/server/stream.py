@@ -144,7 +144,7 @@ async def watch_applications(req: APIRequest) -> StreamingResponse:
                 if token and time.monotonic() - checked >= KEEPALIVE:
                     checked = time.monotonic()
                     try:
-                        await run_in_threadpool(b.auth.authenticate, token)
+                        await run_in_threadpool(b.authenticate, token)
                     except Exception:  # noqa: BLE001 - any auth failure ends the stream
                         return
                 try:

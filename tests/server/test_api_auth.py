@@ -16,6 +16,8 @@ OPEN = {
     ("GET", "/api/version"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/v1/settings"),
+    ("GET", "/auth/login"),
+    ("GET", "/auth/callback"),
 }
 
 

@@ -12,4 +12,5 @@ MODULES = (
     "kedge.server.stream",
     "kedge.server.webhook",
     "kedge.server.badge",
+    "kedge.server.oidc",
 )

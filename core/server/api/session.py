@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kedge.auth import AuthError
@@ -39,7 +40,7 @@ def create_session(req: APIRequest) -> Any:
     b = req.backend
     if body.get("token") and not body.get("username"):
         try:
-            claims = b.auth.authenticate(body["token"])
+            claims = b.authenticate(body["token"])
         except AuthError as exc:
             raise APIError(401, f"invalid session: {exc}") from None
         token = body["token"]
@@ -69,6 +70,12 @@ def delete_session(req: APIRequest) -> Any:
     p = req.principal
     if p is not None and p.claims is not None and p.claims.kind == "session":
         req.backend.auth.logout(p.claims)
+    elif p is not None and p.claims is not None and p.claims.kind == "sso":
+        oidc = req.backend.extras.get("oidc")
+        if oidc is not None:
+            now = time.time()
+            oidc.revoked = {k: v for k, v in oidc.revoked.items() if v > now}
+            oidc.revoked[p.claims.token_id] = float(p.claims.expires_at or now + 86400)
     resp = JSONAnswer({"token": ""})
     resp.delete_cookie(COOKIE, path="/")
     return resp
@@ -82,6 +89,12 @@ def userinfo(req: APIRequest) -> dict[str, Any]:
     return {
         "loggedIn": True,
         "username": p.subject,
-        "iss": (p.claims.raw or {}).get("iss", "kedge") if p.claims is not None else "kedge",
+        "iss": _issuer(req, p),
         "groups": list(p.subjects[1:]),
     }
+
+
+def _issuer(req: APIRequest, p: Any) -> str:
+    if p.claims is not None and p.claims.kind == "sso":
+        return str((req.backend.settings.current.oidc_config() or {}).get("issuer", ""))
+    return str((p.claims.raw or {}).get("iss", "kedge")) if p.claims is not None else "kedge"

@@ -49,26 +49,33 @@ function Actions({ app, node }) {
   const [busy, setBusy] = useState("");
   const [err, setErr] = useState(null);
   const [allowed, setAllowed] = useState({});
+  const [params, setParams] = useState({});
   const s = useLoad(() => api(appPath(app.metadata.name, "/resource/actions"), { query: resQuery(r) }), [node.id]);
   useEffect(() => {
     (s.data?.actions || []).forEach((a) => canI("applications", `action/${r.group || ""}/${r.kind}/${a.name}`, rbacObject(app)).then((ok) => setAllowed((x) => ({ ...x, [a.name]: ok }))));
   }, [s.data]);
   if (s.loading) return html`<${Loading} what="actions" />`;
-  if (s.error) return html`<${ErrorBox} error=${s.error} />`;
+  if (s.error) return s.error.status === 404 ? html`<p class="muted">The resource does not exist in the cluster: no actions.</p>` : html`<${ErrorBox} error=${s.error} />`;
   const actions = s.data.actions || [];
   if (!actions.length) return html`<p class="muted">No resource actions for ${r.kind}.</p>`;
   const run = async (a) => {
     setBusy(a.name); setErr(null);
+    const values = (a.params || []).map((p) => ({ name: p.name, value: (params[a.name] || {})[p.name] ?? p.default ?? "" }));
     try {
-      await api(appPath(app.metadata.name, "/resource/actions/v2"), { method: "POST", query: resQuery(r), body: { action: a.name, resourceActionParameters: [] } });
+      await api(appPath(app.metadata.name, "/resource/actions/v2"), { method: "POST", query: resQuery(r), body: { action: a.name, resourceActionParameters: values } });
       notify(`Action ${a.name} ran on ${r.kind} ${r.name}`, "success");
-    } catch (e) { setErr(e); } finally { setBusy(""); }
+    } catch (e) { setErr({ action: a.name, e }); } finally { setBusy(""); }
   };
   return html`<div class="action-list">${actions.map((a) => {
     const reason = a.disabled ? "The action is not available in the resource's current state" : allowed[a.name] === false ? `You may not run action ${a.name} (RBAC)` : "";
-    return html`<button class="btn" key=${a.name} data-action=${a.name} disabled=${!!reason || busy === a.name || allowed[a.name] === undefined} title=${reason} onClick=${() => run(a)}>
-      <${Glyph} name="play" /> ${a.displayName || a.name}${busy === a.name ? "…" : ""}</button>${reason ? html`<span class="muted small">${reason}</span>` : null}`;
-  })}${err ? html`<${ErrorBox} error=${err} />` : null}</div>`;
+    return html`<div class="action-row" key=${a.name}>
+      <button class="btn" data-action=${a.name} disabled=${!!reason || busy === a.name || allowed[a.name] === undefined} title=${reason} onClick=${() => run(a)}>
+        <${Glyph} name="play" /> ${a.displayName || a.name}${busy === a.name ? "…" : ""}</button>
+      ${(a.params || []).map((p) => html`<label class="inline small" key=${p.name}>${p.name}<input size="8" data-param=${a.name + "." + p.name} value=${(params[a.name] || {})[p.name] ?? p.default ?? ""}
+        onInput=${(e) => setParams({ ...params, [a.name]: { ...(params[a.name] || {}), [p.name]: e.target.value } })} /></label>`)}
+      ${reason ? html`<span class="muted small">${reason}</span>` : null}
+      ${err && err.action === a.name ? html`<${ErrorBox} error=${err.e} />` : null}</div>`;
+  })}</div>`;
 }
 
 function Events({ app, node }) {
