@@ -237,6 +237,12 @@ def test_imperative_create_commands_send_protobuf(kubectl, local_cluster, kube_n
         "name": "app",
         "port": {"number": 80},
     }
+    kubectl("autoscale", "deployment", "app", "-n", ns, "--min=2", "--max=5", "--cpu-percent=60")
+    hpa = store.get("autoscaling/v2/horizontalpodautoscalers", ns, "app")
+    assert (
+        hpa["spec"]["maxReplicas"] == 5
+        and hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+    )
     kubectl("scale", "deployment", "app", "-n", ns, "--replicas=3")
     assert store.get("apps/v1/deployments", ns, "app")["spec"]["replicas"] == 3
 

@@ -244,6 +244,27 @@ SCHEMA: dict[str, F] = {
         3: ("status", "skip"),
     },
     "ResourceQuotaSpec": {1: ("hard", "{q"), 2: ("scopes", "[s")},
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", "m:ObjectMeta"),
+        2: ("spec", "m:HPASpec"),
+        3: ("status", "skip"),
+    },
+    "HPASpec": {
+        1: ("scaleTargetRef", "m:CrossVersionObjectReference"),
+        2: ("minReplicas", "?i"),
+        3: ("maxReplicas", "i0"),
+        4: ("metrics", "[m:MetricSpec"),
+    },
+    "CrossVersionObjectReference": {1: ("kind", "s"), 2: ("name", "s"), 3: ("apiVersion", "s")},
+    "MetricSpec": {1: ("type", "s"), 4: ("resource", "m:ResourceMetricSource")},
+    "ResourceMetricSource": {1: ("name", "s"), 2: ("target", "m:MetricTarget")},
+    "MetricTarget": {
+        1: ("type", "s"),
+        2: ("value", "m:Quantity"),
+        3: ("averageValue", "m:Quantity"),
+        4: ("averageUtilization", "?i"),
+    },
+    "Quantity": {1: ("string", "s")},
 }
 #: (apiVersion, kind) -> message
 KINDS = {
@@ -263,6 +284,7 @@ KINDS = {
     ("networking.k8s.io/v1", "Ingress"): "Ingress",
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
     ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): "HorizontalPodAutoscaler",
 }
 
 
@@ -357,6 +379,10 @@ def decode_message(b: bytes, msg: str, path: str = "") -> dict[str, Any]:
             else:  # Quantity{1: string}
                 val = next((_str(q) for n, _, q in _fields(x) if n == 1), "")
             out.setdefault(name, {})[_str(k)] = val
+        elif typ == "m:Quantity":
+            q = decode_message(v, "Quantity", p).get("string")
+            if q:
+                out[name] = q
         elif typ.startswith("m:"):
             sub = decode_message(v, typ[2:], p)
             if sub:
