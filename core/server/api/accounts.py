@@ -118,7 +118,7 @@ def _password_key(name: str) -> tuple[str, str]:
 def update_password(req: APIRequest) -> dict[str, Any]:
     b = req.backend
     p = req.principal
-    if p is None or p.anonymous or p.subject.startswith("proj:"):
+    if p is None or p.anonymous or p.subject.startswith("proj:") or getattr(p.claims, "kind", "") == "sso":
         raise APIError(403, "only local users can change passwords")
     body = req.body
     name = body.get("name") or p.subject
