@@ -438,3 +438,16 @@ def test_orphan_propagation_keeps_dependents(api, local_cluster, kube_namespace)
         "DELETE", f"/api/v1/namespaces/{kube_namespace}/configmaps/d", json={"propagationPolicy": "Sideways"}
     )
     assert r.status_code == 400
+
+
+def test_kind_and_api_version_default_from_the_url(api, kube_namespace):
+    r = api.post(
+        f"/api/v1/namespaces/{kube_namespace}/configmaps",
+        json={"metadata": {"name": "bare"}, "data": {"a": "b"}},
+    )
+    assert r.status_code == 201 and r.json()["kind"] == "ConfigMap" and r.json()["apiVersion"] == "v1"
+    r = api.post(
+        f"/api/v1/namespaces/{kube_namespace}/configmaps",
+        json={"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+    )
+    assert r.status_code == 400

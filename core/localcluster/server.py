@@ -345,10 +345,15 @@ class APIServer(WatchHandler):
             raise ApiError(400, "BadRequest", f"the body of the request is not valid YAML: {e}") from None
 
     @staticmethod
-    def _check_kind(info: ResourceInfo, obj: dict[str, Any], sub: str = "") -> None:
+    def _check_kind(info: ResourceInfo, obj: dict[str, Any], sub: str = "", required: bool = False) -> None:
+        """The body's kind/apiVersion must match the URL; when absent they are taken from the URL
+        (as the API server decodes with the endpoint's default kind), except for apply patches."""
         want_kind, want_av = ("Scale", "autoscaling/v1") if sub == "scale" else (info.kind, info.api_version)
         kind = obj.get("kind")
         av = obj.get("apiVersion")
+        if not kind and not required and not av:
+            obj["apiVersion"], obj["kind"] = want_av, want_kind
+            return
         if not kind:
             raise ApiError(
                 400,
@@ -713,7 +718,7 @@ class APIServer(WatchHandler):
             )
         force = req.flag("force")
         applied = self._decode(req)
-        self._check_kind(info, applied, sub)
+        self._check_kind(info, applied, sub, required=True)
         meta = applied.get("metadata")
         if not isinstance(meta, dict):
             meta = applied["metadata"] = {}
