@@ -180,3 +180,14 @@ def test_factory_starts_isolated_clusters(local_cluster, local_cluster_factory, 
     other.store.create("/v1/configmaps", {"metadata": {"name": "only-here"}})
     assert local_cluster.store.get("/v1/configmaps", "default", "only-here") is None
     assert (tmp_path / "second" / "cluster.db").exists()
+
+
+def test_one_server_per_data_dir(local_cluster_factory, tmp_path):
+    import pytest
+
+    from kedge.errors import KedgeError
+    from kedge.localcluster.cluster import LocalCluster
+
+    local_cluster_factory(simulate=False, data_dir=tmp_path / "d")
+    with pytest.raises(KedgeError, match="in use by another local cluster"):
+        LocalCluster(tmp_path / "d").start()

@@ -91,6 +91,7 @@ class LocalCluster:
         self._thread: threading.Thread | None = None
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self._cert: Path | None = None
+        self._lock_fd: int | None = None
 
     # ------------------------------------------------------------------ properties
     @property
@@ -120,6 +121,7 @@ class LocalCluster:
 
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._lock_data_dir()
         if self._token is None:
             self._token = self._load_or_make_token()
         from kedge.localcluster.tls import ensure_cert
@@ -129,6 +131,7 @@ class LocalCluster:
         try:
             self.store = Store(db, event_window=self.event_window)
         except Exception as e:  # sqlite errors: unreadable/corrupt file, permissions
+            self._release_lock()
             raise KedgeError(f"cannot open the local cluster's database {db}: {e}") from e
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
@@ -141,6 +144,7 @@ class LocalCluster:
         except OSError as e:
             sock.close()
             self.store.close()
+            self._release_lock()
             raise KedgeError(f"cannot listen on {self.host}:{self.port}: {e.strerror}") from e
         sock.listen(1024)
         self.port = sock.getsockname()[1]
@@ -214,6 +218,7 @@ class LocalCluster:
             self._thread = None
         if self.store is not None:
             self.store.close()
+        self._release_lock()
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
@@ -249,6 +254,29 @@ class LocalCluster:
             time.sleep(0.2)
 
     # ------------------------------------------------------------------ helpers
+    def _lock_data_dir(self) -> None:
+        """One server per data dir: a second one would fork the state and reuse resourceVersions."""
+        import fcntl
+
+        assert self.data_dir is not None
+        fd = os.open(self.data_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise KedgeError(
+                f"the data dir {self.data_dir} is in use by another local cluster (pid {holder}); stop it or use another --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
     def _load_or_make_token(self) -> str:
         if self.data_dir is not None:
             path = self.data_dir / TOKEN_FILE
