@@ -35,6 +35,8 @@ def _operation(r: Route) -> dict[str, Any]:
     if r.content_type == "application/json":
         ok_schema = {"$ref": f"#/components/schemas/{r.response or 'Empty'}"}
         op["responses"]["200"] = {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+    elif r.content_type == "text/html":
+        op["responses"]["303"] = {"description": "A redirect (SSO)"}
     else:
         op["responses"]["200"] = {
             "description": "OK",
