@@ -99,3 +99,29 @@ def kubectl(
         return out
 
     return run
+
+
+# -- `from conftest import ...` in test folders --------------------------------------------------
+# Test folders have no __init__.py, so every folder's conftest.py is imported under the same
+# module name, and `from conftest import X` would get whichever folder's conftest came first.
+# Point the name at the conftest of the folder being collected or run.
+def _use_local_conftest(node: pytest.Item | pytest.Collector) -> None:
+    import sys
+
+    path = getattr(node, "path", None)
+    if path is None:
+        return
+    local = str(path.parent / "conftest.py")
+    for plugin in node.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) == local:
+            sys.modules["conftest"] = plugin
+            return
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module):
+        _use_local_conftest(collector)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _use_local_conftest(item)
