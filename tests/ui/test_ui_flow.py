@@ -89,6 +89,18 @@ def test_guestbook_story(page, ui, guestbook):
     expect(page.locator('.node[data-kind="ReplicaSet"]').first).to_be_visible()
     shot("healthy")
 
+    # the Deployment's events and a Lua action (restart) from its panel
+    deployment.click()
+    page.click('[data-tab="events"]')
+    expect(page.locator("#resource-panel .table, #resource-panel .muted").first).to_be_visible()
+    page.click('[data-tab="actions"]')
+    expect(page.locator('[data-action="scale"]')).to_be_enabled()
+    expect(page.locator('[data-action="resume"]')).to_be_disabled()  # not paused
+    page.click('[data-action="restart"]')
+    expect(page.locator(".toast.success", has_text="Action restart ran")).to_be_visible()
+    shot("actions")
+    page.click('[aria-label="Close panel"]')
+
     # a new commit: a hard refresh shows it, sync deploys it
     second_rev = commit_replicas(work, 2)
     page.click("#btn-hard-refresh")
