@@ -70,10 +70,10 @@ def test_missing_then_synced_then_drift(kube, controller, control_ns, app_repo, 
         {"guestbook/deploy.yaml": yaml.safe_dump(GUESTBOOK), "guestbook/svc.yaml": yaml.safe_dump(SERVICE)},
         "guestbook",
     )
-    kube.apply(application("guestbook", control_ns, app_repo.url, kube_namespace))
+    kube.apply(application("ctl-guestbook", control_ns, app_repo.url, kube_namespace))
 
     status = wait_for(
-        lambda: (s := app_status(kube, control_ns, "guestbook")).get("sync", {}).get("revision") and s
+        lambda: (s := app_status(kube, control_ns, "ctl-guestbook")).get("sync", {}).get("revision") and s
     )
     assert status["sync"]["status"] == "OutOfSync"
     assert status["sync"]["revision"] == head
@@ -88,26 +88,30 @@ def test_missing_then_synced_then_drift(kube, controller, control_ns, app_repo, 
 
     # apply what Git says (the sync engine's job later): the app becomes Synced and, once the
     # simulated rollout finishes, Healthy
-    kube.apply(tracked(GUESTBOOK, "guestbook", kube_namespace))
-    kube.apply(tracked(SERVICE, "guestbook", kube_namespace))
+    kube.apply(tracked(GUESTBOOK, "ctl-guestbook", kube_namespace))
+    kube.apply(tracked(SERVICE, "ctl-guestbook", kube_namespace))
     status = wait_for(
         lambda: (
-            (s := app_status(kube, control_ns, "guestbook"))["sync"]["status"] == "Synced"
+            (s := app_status(kube, control_ns, "ctl-guestbook"))["sync"]["status"] == "Synced"
             and s["health"]["status"] == "Healthy"
             and s
         )
     )
     assert all(r["status"] == "Synced" for r in status["resources"])
     assert status["summary"]["images"] == ["gcr.io/heptio-images/ks-guestbook-demo:0.2"]
-    state = controller.states["guestbook"]
+    state = controller.states["ctl-guestbook"]
     assert state.commit and state.commit.get("message", "").startswith("guestbook")
 
     # live drift: someone edits the image -> OutOfSync, with the diff recorded
-    drifted = tracked(GUESTBOOK, "guestbook", kube_namespace)
+    drifted = tracked(GUESTBOOK, "ctl-guestbook", kube_namespace)
     drifted["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:evil"
     kube.apply(drifted, field_manager="kubectl-edit")
-    wait_for(lambda: app_status(kube, control_ns, "guestbook")["sync"]["status"] == "OutOfSync", timeout=5)
-    diff = next(r.diff for r in controller.states["guestbook"].result.resources if r.key.kind == "Deployment")
+    wait_for(
+        lambda: app_status(kube, control_ns, "ctl-guestbook")["sync"]["status"] == "OutOfSync", timeout=5
+    )
+    diff = next(
+        r.diff for r in controller.states["ctl-guestbook"].result.resources if r.key.kind == "Deployment"
+    )
     assert [c.path for c in diff.changes] == ["/spec/template/spec/containers/0/image"]
 
 
