@@ -110,16 +110,21 @@ def _initiator(initiated_by: str | None, automated: bool) -> dict[str, Any]:
 
 
 def _write_operation(client: KubeClient, app: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    """Set ``operation`` unless one is pending or running (optimistic concurrency: a concurrent
+    status write by the controller is retried, a concurrent operation is refused)."""
     meta = app["metadata"]
-    body = {"metadata": {"resourceVersion": meta["resourceVersion"]}, "operation": operation}
-    try:
-        return client.patch(_res(client), meta["namespace"], meta["name"], body, MERGE_PATCH)
-    except KubeError as exc:
-        if exc.conflict:
-            raise OperationError(
-                "the application changed while the operation was being requested; try again"
-            ) from None
-        raise
+    for _ in range(8):
+        body = {"metadata": {"resourceVersion": meta["resourceVersion"]}, "operation": operation}
+        try:
+            return client.patch(_res(client), meta["namespace"], meta["name"], body, MERGE_PATCH)
+        except KubeError as exc:
+            if not exc.conflict:
+                raise
+        app = get_app(client, meta["namespace"], meta["name"])
+        meta = app["metadata"]
+        if app.get("operation") or operation_in_progress(app):
+            raise OperationError("another operation is already in progress")
+    raise OperationError("the application keeps changing while the operation is being requested; try again")
 
 
 # -- the library API ---------------------------------------------------------------------------------

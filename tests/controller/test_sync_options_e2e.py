@@ -326,3 +326,36 @@ def test_delete_runs_predelete_hooks_first(kube, sync_controller, control_ns, ap
     backup = live(kube, "batch/v1", "Job", kube_namespace, "backup")
     assert backup is not None and backup["status"].get("succeeded") == 1
     assert live(kube, "v1", "ConfigMap", kube_namespace, "data") is None
+
+
+def test_respect_ignore_differences(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    app_repo.commit(files(deployment("scaled")), "deployment with 1 replica")
+    spec = {
+        "ignoreDifferences": [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}],
+        "syncPolicy": {"syncOptions": ["RespectIgnoreDifferences=true"]},
+    }
+    kube.apply(application("hpa", control_ns, app_repo.url, kube_namespace, **spec))
+    compared(kube, control_ns, "hpa")
+    ops.request_sync(kube, control_ns, "hpa")
+    assert finished(kube, control_ns, "hpa")["phase"] == "Succeeded"
+    res = kube.resource_for("apps/v1", "Deployment")
+    kube.patch(res, kube_namespace, "scaled", {"spec": {"replicas": 3}}, field_manager="hpa-controller")
+    from kedge.kube.keys import ResourceKey
+
+    cache = sync_controller.clusters.views()[0].cache
+    key = ResourceKey("apps", "Deployment", kube_namespace, "scaled")
+    wait_for(lambda: cache.get(key).obj["spec"]["replicas"] == 3)  # the controller has seen the change
+    ops.request_sync(kube, control_ns, "hpa")
+    assert finished(kube, control_ns, "hpa")["phase"] == "Succeeded"
+    assert live(kube, "apps/v1", "Deployment", kube_namespace, "scaled")["spec"]["replicas"] == 3
+    # without the option Git's value wins
+    kube.patch(
+        kube.resource_for(API, "Application"),
+        control_ns,
+        "hpa",
+        {"spec": {"syncPolicy": {"syncOptions": []}}},
+    )
+    wait_for(lambda: not get_app(kube, control_ns, "hpa")["spec"]["syncPolicy"].get("syncOptions"))
+    ops.request_sync(kube, control_ns, "hpa")
+    assert finished(kube, control_ns, "hpa")["phase"] == "Succeeded"
+    assert live(kube, "apps/v1", "Deployment", kube_namespace, "scaled")["spec"]["replicas"] == 1
