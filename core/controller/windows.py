@@ -225,3 +225,33 @@ def can_sync(
             tuple(inactive_allows),
         )
     return WindowDecision(True)
+
+
+def window_rows(project: dict[str, Any] | None, now: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per window of the project, for ``proj windows list`` (Argo CD's columns):
+    id, status (Active/Inactive, or the validation error), kind, schedule, duration,
+    applications, namespaces, clusters, manualSync, timeZone, useAndOperator, syncOverrun."""
+    at = _utc(now)
+    rows = []
+    for w in project_windows(project):
+        try:
+            status = "Active" if w.active(at) else "Inactive"
+        except WindowError as exc:
+            status = f"Invalid: {exc}"
+        rows.append(
+            {
+                "id": w.index,
+                "status": status,
+                "kind": w.kind,
+                "schedule": w.schedule,
+                "duration": w.duration,
+                "applications": list(w.applications),
+                "namespaces": list(w.namespaces),
+                "clusters": list(w.clusters),
+                "manualSync": w.manual_sync,
+                "timeZone": w.time_zone or "UTC",
+                "useAndOperator": w.and_operator,
+                "syncOverrun": w.sync_overrun,
+            }
+        )
+    return rows

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kedge.controller.windows import WindowError, active_windows, can_sync, project_windows
+from kedge.controller.windows import WindowError, active_windows, can_sync, project_windows, window_rows
 
 APP = {
     "metadata": {"name": "billing-api"},
@@ -111,3 +111,15 @@ def test_bad_windows_raise_clear_errors():
         with pytest.raises(WindowError, match=msg):
             can_sync(project(bad), APP, manual=False, now=AT_2230)
     assert [w.index for w in project_windows(project(window("deny"), window("allow")))] == [0, 1]
+
+
+def test_window_rows_for_the_cli():
+    p = project(window("deny", manualSync=True), window("allow", schedule="0 6 * * *", timeZone="Asia/Tokyo"))
+    rows = window_rows(p, now=AT_2230)
+    assert [(r["id"], r["status"], r["kind"], r["timeZone"]) for r in rows] == [
+        (0, "Active", "deny", "UTC"),
+        (1, "Inactive", "allow", "Asia/Tokyo"),
+    ]
+    assert rows[0]["manualSync"] is True and rows[0]["applications"] == ["*"]
+    bad = window_rows(project(window("deny", schedule="never")))
+    assert bad[0]["status"].startswith("Invalid: ") and "cannot parse schedule" in bad[0]["status"]
