@@ -6,6 +6,7 @@ has a timeout; errors become :class:`~kedge.errors.KedgeError` with the server's
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -54,8 +55,14 @@ class APIBackend(Backend):
         try:
             resp = self.http.request(method, path, params=q, json=body)
         except httpx.HTTPError as exc:
+            text = str(exc)
+            hint = ""
+            if "CERTIFICATE_VERIFY_FAILED" in text:
+                hint = " (a self-signed certificate? add --insecure)"
+            elif "WRONG_VERSION_NUMBER" in text or "record layer" in text:
+                hint = " (a plain HTTP server? add --plaintext)"
             raise KedgeError(
-                f"cannot reach the API server {self.url_base}: {type(exc).__name__}: {exc}"
+                f"cannot reach the API server {self.url_base}: {type(exc).__name__}: {text}{hint}"
             ) from None
         if resp.status_code >= 400:
             try:
@@ -101,6 +108,16 @@ class APIBackend(Backend):
         )
 
     def sync_app(self, name: str, request: SyncRequest) -> dict[str, Any]:
+        if request.sync_options:
+            # flags add to the app's own sync options (CreateNamespace=true and friends stay)
+            spec = self.get_app(name).get("spec") or {}
+            keys = {o.split("=")[0] for o in request.sync_options}
+            own = [
+                o
+                for o in (spec.get("syncPolicy") or {}).get("syncOptions") or []
+                if o.split("=")[0] not in keys
+            ]
+            request = dataclasses.replace(request, sync_options=own + list(request.sync_options))
         return self.call("POST", f"/api/v1/applications/{_q(name)}/sync", None, request.to_api(name))
 
     def rollback_app(

@@ -8,7 +8,6 @@ so the commands format one shape whichever backend answered.
 from __future__ import annotations
 
 import abc
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,12 +204,6 @@ class Backend(abc.ABC):
     # -- waiting -------------------------------------------------------------------------------
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
-
-    def poll_app(self, name: str, interval: float = 0.5) -> Any:
-        """Yield the app repeatedly (a generator the wait loop drives)."""
-        while True:
-            yield self.get_app(name)
-            time.sleep(interval)
 
 
 def fnv32a(text: str) -> int:

@@ -30,10 +30,6 @@ class WaitFor:
     degraded: bool = False
 
 
-class OperationFailed(KedgeError):
-    """The operation finished in phase Failed or Error."""
-
-
 def _rows(app: dict[str, Any]) -> list[tuple[str, ...]]:
     st = app.get("status") or {}
     results = ((st.get("operationState") or {}).get("syncResult") or {}).get("resources") or []
@@ -127,7 +123,7 @@ def wait_app(
 ) -> dict[str, Any]:
     """Poll until ``want`` holds; returns the app. ``timeout`` 0 waits forever.
 
-    Raises KedgeError on timeout, :class:`OperationFailed` if the awaited operation failed."""
+    Raises KedgeError on timeout; a failed operation sets ``app["_failed"]``."""
     deadline = time.monotonic() + timeout if timeout else None
     interactive = sys.stdout.isatty() if live is None else live
     view = _LiveView(name) if interactive else _LineView()

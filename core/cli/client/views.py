@@ -247,10 +247,6 @@ def _date(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return (
-            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            .strftime("%Y-%m-%d %H:%M:%S %z UTC")
-            .replace("+0000 UTC", "+0000 UTC")
-        )
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S %z UTC")
     except ValueError:
         return value
