@@ -97,6 +97,8 @@ class Backend:
             token = header[7:].strip()
         if not token:
             token = request.cookies.get(COOKIE, "")
+            if token and request.method not in ("GET", "HEAD", "OPTIONS"):
+                _same_origin(request)
         if token:
             try:
                 claims = self.authenticate(token)
@@ -179,6 +181,22 @@ class Backend:
             }
             self.client.create(body)
         self.refresh_settings()
+
+
+def _same_origin(request: Request) -> None:
+    """Cookie-authenticated writes must come from this server's own pages (CSRF): a browser
+    sends ``Origin`` on cross-site requests, and it must name this host."""
+    from urllib.parse import urlparse
+
+    origin = request.headers.get("origin")
+    hosts = {
+        request.headers.get("host", ""),
+        request.headers.get("x-forwarded-host", "").split(",")[0].strip(),
+    }
+    if origin and origin != "null" and urlparse(origin).netloc not in hosts:
+        raise APIError(403, f"cross-origin request refused (Origin {origin}); use an Authorization header")
+    if origin == "null":
+        raise APIError(403, "cross-origin request refused (Origin null); use an Authorization header")
 
 
 def initialize_settings(client: KubeClient, namespace: str) -> str | None:

@@ -275,6 +275,7 @@ SCHEMAS: dict[str, Any] = {
         ("repo",),
     ),
     "RepositoryList": list_of("Repository"),
+    "Refs": obj({"branches": STR_LIST, "tags": STR_LIST}),
     "RepoCreds": obj(
         {
             "url": STR,

@@ -301,6 +301,12 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
     assert admin.get(f"/api/v1/applications/{name}/events").status_code == 200
     r = admin.get(f"/api/v1/applications/{name}/events?resourceNamespace={kube_namespace}&resourceName=web")
     assert r.status_code == 200 and isinstance(r.json()["items"], list)
+    # branches and tags of the repository
+    from urllib.parse import quote
+
+    refs = admin.get("/api/v1/repositories/" + quote(work_repo.url, safe="") + "/refs")
+    assert refs.status_code == 200, refs.text
+    assert "main" in refs.json()["branches"]
     # revision metadata
     head = work_repo.head()
     r = admin.get(f"/api/v1/applications/{name}/revisions/{head}/metadata")

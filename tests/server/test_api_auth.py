@@ -206,3 +206,21 @@ def test_open_endpoints(server, path):
     r = httpx.get(server.url + path)
     assert r.status_code == 200
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_cookie_writes_need_same_origin(server):
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        assert c.post("/api/v1/session", json={"username": "alice", "password": PASSWORD}).status_code == 200
+        host = server.url.split("://", 1)[1]
+        body = {"project": {"metadata": {"name": "csrf-probe"}, "spec": {}}}
+        r = c.post("/api/v1/projects", json=body, headers={"Origin": "https://evil.example.com"})
+        assert r.status_code == 403 and "cross-origin" in r.json()["message"]
+        # same origin: RBAC decides (alice is read-only)
+        r = c.post("/api/v1/projects", json=body, headers={"Origin": f"http://{host}"})
+        assert r.status_code == 403 and r.json()["message"].startswith("permission denied")
+        # reads are not affected
+        assert c.get("/api/v1/projects", headers={"Origin": "https://evil.example.com"}).status_code == 200
+    # a bearer token is not a browser credential: no origin check
+    with server.client(server.login("admin")) as c:
+        r = c.get("/api/v1/session/userinfo", headers={"Origin": "https://elsewhere.example.com"})
+        assert r.status_code == 200

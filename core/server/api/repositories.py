@@ -196,6 +196,23 @@ def list_repositories(req: APIRequest) -> dict[str, Any]:
 
 @route(
     "GET",
+    "/api/v1/repositories/{repo}/refs",
+    summary="Branches and tags of a Git repository",
+    tag=TAG,
+    path_types={"repo": "path"},
+    response="Refs",
+)
+def list_refs(req: APIRequest) -> dict[str, Any]:
+    url = req.path["repo"]
+    found = _find(req, "repository", url)
+    project = found[0].project if found else ""
+    req.backend.authz.check(req.principal, "repositories", "get", _rbac_obj(url, project))
+    refs = req.backend.repo.list_refs(url)
+    return {"branches": list(refs.get("branches") or []), "tags": list(refs.get("tags") or [])}
+
+
+@route(
+    "GET",
     "/api/v1/repositories/{repo}",
     summary="Get a repository (URL-encoded)",
     tag=TAG,
