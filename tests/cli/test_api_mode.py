@@ -137,3 +137,5 @@ def test_login_then_commands_over_http(kedge_cli, api_server, guestbook_repo, ku
         "login", address, "--plaintext", "--username", "admin", "--password", "wrong", check=False
     )
     assert out.returncode == 1 and "Invalid username or password" in out.stderr
+    out = kedge_cli("login", address, "--username", "admin", "--password", password, check=False)
+    assert out.returncode == 1 and "add --plaintext" in out.stderr
