@@ -105,8 +105,10 @@ def test_kill_mid_write_loses_no_acknowledged_write_and_restart_keeps_versions(t
 
     t = threading.Thread(target=writer)
     t.start()
-    time.sleep(1.0)
-    srv.proc.send_signal(signal.SIGKILL)  # no shutdown path at all
+    deadline = time.monotonic() + 30
+    while len(acked) < 30 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    srv.proc.send_signal(signal.SIGKILL)  # no shutdown path at all, in the middle of writes
     srv.proc.wait(timeout=10)
     stop.set()
     t.join(timeout=10)
