@@ -45,7 +45,7 @@ def api_server(cli_kube, tmp_path_factory):
     backend.stop()
 
 
-def test_login_then_commands_over_http(kedge_cli, api_server, guestbook_repo, kube_namespace):
+def test_login_then_commands_over_http(kedge_cli, api_server, cli_kube, guestbook_repo, kube_namespace):
     address, password, ns = api_server
     out = kedge_cli("login", address, "--plaintext", "--username", "admin", "--password", password)
     assert "'admin:login' logged in successfully" in out.stdout
@@ -128,6 +128,32 @@ def test_login_then_commands_over_http(kedge_cli, api_server, guestbook_repo, ku
     assert token.count(".") == 2
     assert proj in kedge_cli("proj", "list", extra_env=env).stdout
     kedge_cli("app", "delete", name, "-y", extra_env=env)
+
+    # an API token for an apiKey account, used with --auth-token (no login context needed)
+    cli_kube.patch(
+        cli_kube.resource_for("v1", "ConfigMap"), ns, "argocd-cm", {"data": {"accounts.ci": "apiKey"}}
+    )
+    token = wait_for(
+        lambda: (
+            (r := kedge_cli("account", "generate-token", "-a", "ci", check=False)).returncode == 0
+            and r.stdout.strip()
+        ),
+        timeout=20,
+    )
+    rows = [r.split() for r in kedge_cli("account", "list", extra_env=env).stdout.splitlines()]
+    assert ["ci", "true", "apiKey"] in rows
+    out = kedge_cli(
+        "app",
+        "list",
+        "--server",
+        address,
+        "--plaintext",
+        "--auth-token",
+        token,
+        extra_env={"KEDGE_CONFIG": "/nonexistent/config"},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
 
     assert "Logged out" in kedge_cli("logout").stdout
     out = kedge_cli("app", "list", check=False)
