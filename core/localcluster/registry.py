@@ -34,10 +34,12 @@ class ResourceInfo:
     schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     scale_paths: tuple[str, str, str] | None = None  # spec replicas, status replicas, label selector
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+    #: a CRD's spec.names.singular when it is not the lower-cased kind
+    singular_name: str = ""
 
     @property
     def singular(self) -> str:
-        return self.kind.lower()
+        return self.singular_name or self.kind.lower()
 
     @property
     def key(self) -> str:
@@ -286,6 +288,7 @@ def crd_resources(crd: dict[str, Any]) -> list[ResourceInfo]:
                     else None
                 ),
                 printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
+                singular_name=names.get("singular") or "",
             )
         )
     return out
