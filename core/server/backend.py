@@ -303,14 +303,13 @@ def build_backend(
     password = initialize_settings(client, namespace) if initialize else None
     manager = SettingsManager()
     source = ClusterSettingsSource(client, namespace, manager)
+    source.refresh()  # the current settings now, so the controller and repo server start with them
     if repo is None:
         from kedge.repo.config import RepoServerConfig
         from kedge.repo.server import RepoServer
 
         overrides = {"cache_dir": Path(repo_cache_dir)} if repo_cache_dir else {}
-        repo = RepoServer(
-            RepoServerConfig.from_env({}, **overrides) if overrides else RepoServerConfig.from_env({})
-        )
+        repo = RepoServer(RepoServerConfig.from_env(dict(manager.current.params), **overrides))
     controller = AppController(
         client, repo, manager, namespace=namespace, processors=processors, resync=resync
     )

@@ -1,6 +1,7 @@
 """Repositories, credential templates and clusters: credentials are write-only."""
 
 import json
+import logging
 
 CANARY = {
     "password": "pw-CANARY-1",
@@ -14,7 +15,8 @@ def _no_canary(text):
         assert marker not in text, text
 
 
-def test_repositories_never_return_secrets(server, admin):
+def test_repositories_never_return_secrets(server, admin, caplog):
+    caplog.set_level(logging.DEBUG)
     url = "https://git.example.com/org/app.git"
     r = admin.post("/api/v1/repositories", json={"repo": url, "username": "me", **CANARY, "insecure": True})
     assert r.status_code == 200, r.text
@@ -51,9 +53,11 @@ def test_repositories_never_return_secrets(server, admin):
     assert admin.get("/api/v1/repositories/" + quote(url, safe="")).status_code == 404
     r = admin.post("/api/v1/repositories", json={"repo": "https://x", "password": 5})
     assert r.status_code == 400
+    _no_canary(caplog.text)  # nor in any log line
 
 
-def test_clusters_never_return_credentials(server, admin):
+def test_clusters_never_return_credentials(server, admin, caplog):
+    caplog.set_level(logging.DEBUG)
     body = {
         "server": "https://10.1.2.3:6443",
         "name": "prod",
@@ -99,3 +103,4 @@ def test_clusters_never_return_credentials(server, admin):
     r = admin.post("/api/v1/clusters", json={"server": "not a url"})
     assert r.status_code == 400
     assert json.dumps(admin.get("/api/v1/clusters").json()).count("10.1.2.3") == 0
+    _no_canary(caplog.text)
