@@ -92,8 +92,8 @@ def main() -> None:
     args = ap.parse_args()
 
     import httpx
-    from harness import launch_chromium, start_server
     from playwright.sync_api import sync_playwright
+    from ui_harness import launch_chromium, start_server
 
     from kedge.kube.client import KubeClient
     from kedge.localcluster.cluster import LocalCluster

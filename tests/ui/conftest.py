@@ -13,10 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import CHROMIUM, launch_chromium, start_server  # noqa: E402
+from ui_harness import CHROMIUM, PASSWORD, launch_chromium, start_server  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "ui"
-PASSWORD = "Passw0rd-123"
 
 
 @pytest.fixture(scope="session")
@@ -124,12 +123,3 @@ def page(browser, ui, request):
     context.close()
     assert not pg.errors, f"JavaScript errors: {pg.errors}"
     assert not pg.external, f"requests outside Kedge: {pg.external}"
-
-
-def login(page, user: str, password: str) -> None:
-    page.goto("/applications")
-    page.wait_for_selector("#username")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("main")

@@ -4,8 +4,8 @@ notice, settings pages, dark mode and a phone-sized screen."""
 
 from __future__ import annotations
 
-from conftest import PASSWORD, login
 from playwright.sync_api import expect
+from ui_harness import PASSWORD, login
 
 
 def test_readonly_user_sees_disabled_actions(page, ui, guestbook):

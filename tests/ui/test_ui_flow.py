@@ -99,7 +99,22 @@ def test_guestbook_story(page, ui, guestbook):
     page.click('[data-action="restart"]')
     expect(page.locator(".toast.success", has_text="Action restart ran")).to_be_visible()
     shot("actions")
+
+    # the scale action with its parameter: seven Pods are grouped into one node until expanded
+    page.fill('[data-param="scale.replicas"]', "7")
+    page.click('[data-action="scale"]')
+    expect(page.locator(".toast.success", has_text="Action scale ran")).to_be_visible()
     page.click('[aria-label="Close panel"]')
+    group = page.locator('.node.group[data-kind="Pod"]')
+    expect(group).to_contain_text("7 Pods", timeout=20000)
+    shot("grouped")
+    group.click()
+    expect(group).to_have_count(0)
+    expect(page.locator('.node[data-kind="Pod"]').nth(6)).to_be_visible()
+    page.click("#view-list")
+    expect(page.locator("#resource-list tbody tr", has_text="Pod").nth(6)).to_be_visible()
+    expect(page.locator("#resource-list tbody tr", has_text="Deployment")).to_have_count(1)
+    page.click("#view-tree")
 
     # a new commit: a hard refresh shows it, sync deploys it
     second_rev = commit_replicas(work, 2)

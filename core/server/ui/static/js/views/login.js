@@ -1,5 +1,5 @@
 // The login page: local accounts, and an SSO button when the server has OIDC configured.
-import { html, useState } from "../html.js";
+import { html, useEffect, useState } from "../html.js";
 import { api } from "../api.js";
 
 export function Login({ settings, onLoggedIn }) {
@@ -20,7 +20,15 @@ export function Login({ settings, onLoggedIn }) {
       setBusy(false);
     }
   };
-  const oidc = settings.oidcConfig;
+  // The SSO button only when the server has OIDC configured *and* serves its login endpoint.
+  const [sso, setSso] = useState(false);
+  useEffect(() => {
+    if (!settings.oidcConfig) return;
+    fetch("/auth/login", { redirect: "manual", credentials: "same-origin" })
+      .then((r) => setSso(r.type === "opaqueredirect" || r.ok))
+      .catch(() => setSso(false));
+  }, []);
+  const oidc = sso ? settings.oidcConfig : null;
   return html`<div class="login-page">
     <form class="login-card" onSubmit=${submit} aria-label="Log in">
       <div class="login-logo"><img src="/assets/img/kedge.svg" width="48" height="48" alt="" /><h1>Kedge</h1></div>

@@ -4,7 +4,7 @@ import { html, useMemo, useState } from "../html.js";
 import { HealthIcon, KindIcon, SyncIcon } from "../icons.js";
 import { resKey } from "../status.js";
 
-const NODE_W = 250, NODE_H = 56, GAP_X = 70, GAP_Y = 12, GROUP_MAX = 5;
+const NODE_W = 224, NODE_H = 56, GAP_X = 48, GAP_Y = 12, GROUP_MAX = 5;
 
 /**
  * Build the graph model: nodes [{id, kind, name, namespace, health, sync, depth, children, ref, group}]

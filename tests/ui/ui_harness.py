@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: the password of the test users other than admin
+PASSWORD = "Passw0rd-123"
 CHROMIUM = os.environ.get("KEDGE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -124,3 +126,13 @@ def launch_chromium(playwright: Any):
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(f"{CHROMIUM} not found: apt-get install -y chromium")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def login(page: Any, user: str, password: str) -> None:
+    """Log in through the login page (the page must have the server as its base URL)."""
+    page.goto("/applications")
+    page.wait_for_selector("#username")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("main")
