@@ -451,3 +451,24 @@ def test_kind_and_api_version_default_from_the_url(api, kube_namespace):
         json={"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
     )
     assert r.status_code == 400
+
+
+def test_unknown_fields_warn_and_are_dropped_by_default(api, kube_namespace):
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "extra", "bogus": 1},
+        "data": {"a": "b"},
+        "extra": {"x": 1},
+    }
+    r = api.post(f"/api/v1/namespaces/{kube_namespace}/configmaps", json=body)
+    assert r.status_code == 201
+    assert 'unknown field \\"extra\\"' in r.headers["warning"] and "metadata.bogus" in r.headers["warning"]
+    got = api.get(f"/api/v1/namespaces/{kube_namespace}/configmaps/extra").json()
+    assert "extra" not in got and "bogus" not in got["metadata"] and got["data"] == {"a": "b"}
+    r = api.post(
+        f"/api/v1/namespaces/{kube_namespace}/configmaps",
+        params={"fieldValidation": "Strict"},
+        json={**body, "metadata": {"name": "strict"}},
+    )
+    assert r.status_code == 400 and 'unknown field "extra"' in r.json()["message"]

@@ -418,7 +418,10 @@ class APIServer(WatchHandler):
                 400, "BadRequest", f"metadata: expected an object, got {type(obj['metadata']).__name__}"
             )
         is_cr = info.crd is not None
-        unknown, wrong = check_object(obj, schema[0], schema[1], prune=is_cr, lenient_strings=not is_cr)
+        # unknown fields are dropped (as decoding into the typed object drops them), after Strict has had its say
+        unknown, wrong = check_object(
+            obj, schema[0], schema[1], prune=mode != "Strict", lenient_strings=not is_cr
+        )
         if wrong:
             details = [f"{p}: expected {exp}, got {got}" for p, exp, got in wrong]
             if is_cr:
