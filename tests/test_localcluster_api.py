@@ -101,7 +101,8 @@ def test_not_found_already_exists_conflict_and_method_not_allowed(api, kube_name
         "kind": "configmaps",
     }
     assert api.post(base, json=cm("a")).status_code == 201
-    assert api.post(base, json=cm("a")).json()["reason"] == "AlreadyExists"
+    exists = api.post(base, json=cm("a")).json()
+    assert exists["reason"] == "AlreadyExists" and exists["details"]["name"] == "a"
     obj = api.get(base + "/a").json()
     obj["data"] = {"k": "new"}
     assert api.put(base + "/a", json=obj).status_code == 200

@@ -597,7 +597,11 @@ class APIServer(WatchHandler):
                 "NotFound",
                 "the server could not find the requested resource: namespaced resources are created under /namespaces/<ns>/",
             )
-        created = self.store.create_info(info, obj, self._manager(req), namespace=ns, dry_run=dry)
+        try:
+            created = self.store.create_info(info, obj, self._manager(req), namespace=ns, dry_run=dry)
+        except StoreError as e:
+            name = (obj.get("metadata") or {}).get("name") or ""
+            raise self._with_details(e, info, name) from None
         return self._ok(created, 201)
 
     def _update(
