@@ -416,6 +416,8 @@ class SyncRun:
 
     # -- running ---------------------------------------------------------------------------------
     def run(self) -> SyncOutcome:
+        if self.timeout > 0:
+            self.deadline = time.monotonic() + self.timeout
         try:
             tasks = self._prepare()
         except KubeError as exc:
