@@ -609,7 +609,9 @@ class Store(GarbageCollector):
             if info.namespaced:
                 state = self.namespace_active(ns)
                 if state is None:
-                    raise NotFoundError(f'namespaces "{ns}" not found')
+                    err = NotFoundError(f'namespaces "{ns}" not found')
+                    err.details = {"name": ns, "group": "", "kind": "namespaces"}
+                    raise err
                 if state is False:
                     raise StoreError(
                         403,
