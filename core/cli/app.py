@@ -643,7 +643,14 @@ def _finish(b, name: str, want, timeout: float, since: str | None, output: str) 
     metavar="GROUP:KIND:NAME",
     help="Sync only this resource (GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME; repeatable).",
 )
-@click.option("-l", "--selector", "--label", "selector", help="Sync every app matching this label selector.")
+@click.option("-l", "--selector", "selector", help="Sync every app matching this label selector.")
+@click.option(
+    "--label",
+    "resource_labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Sync only the app's resources with this label (repeatable; all must match).",
+)
 @click.option("--force", is_flag=True, help="Use a force apply.")
 @click.option("--replace", is_flag=True, help="Use replace/create instead of apply.")
 @click.option("--server-side", is_flag=True, help="Use server-side apply.")
@@ -664,6 +671,7 @@ def sync(
     preview_changes,
     resources_,
     selector,
+    resource_labels,
     force,
     replace,
     server_side,
@@ -677,6 +685,8 @@ def sync(
     output,
 ):
     """Sync applications to their target state."""
+    import dataclasses
+
     from kedge.cli.client.base import parse_resource_ref
     from kedge.cli.client.progress import WaitFor
 
@@ -709,7 +719,14 @@ def sync(
         retry={"limit": retry_limit} if retry_limit else None,
         infos=[{"name": k, "value": v} for k, v in (i.partition("=")[::2] for i in infos)],
     )
+    wanted_labels = dict(_kv_pairs(resource_labels, "--label"))
     for name in targets:
+        app_req = req
+        if wanted_labels:
+            matching = b.labelled_resources(name, wanted_labels)
+            if not matching:
+                fail(f"no resources of application '{name}' have the label(s) {', '.join(resource_labels)}")
+            app_req = dataclasses.replace(req, resources=refs + [r for r in matching if r not in refs])
         if preview_changes:
             diffs = [d for d in b.diff_app(name, revision=revision, color=sys.stdout.isatty()) if d.modified]
             for d in diffs:
@@ -722,7 +739,7 @@ def sync(
             if not yes and not click.confirm("Continue?", default=False):
                 click.echo(f"sync of '{name}' cancelled")
                 continue
-        b.sync_app(name, req)
+        b.sync_app(name, app_req)
         if async_:
             click.echo(f"application '{name}' sync requested")
             continue

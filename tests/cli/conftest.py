@@ -41,7 +41,7 @@ GUESTBOOK_DEPLOYMENT = {
 GUESTBOOK_SERVICE = {
     "apiVersion": "v1",
     "kind": "Service",
-    "metadata": {"name": "guestbook-ui"},
+    "metadata": {"name": "guestbook-ui", "labels": {"tier": "frontend"}},
     "spec": {"ports": [{"port": 80, "targetPort": 80}], "selector": {"app": "guestbook-ui"}},
 }
 

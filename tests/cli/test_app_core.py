@@ -244,6 +244,12 @@ def test_diff_local_and_rollback(
         kube_namespace,
     )
     _reconciled(kedge_cli, name)
+    # selective sync by label: only the Service carries tier=frontend
+    kedge_cli("app", "sync", name, "--label", "tier=frontend", "--timeout", "60")
+    done = _app(kedge_cli, name)["status"]["operationState"]["syncResult"]["resources"]
+    assert [(r["kind"], r["name"]) for r in done] == [("Service", "guestbook-ui")]
+    out = kedge_cli("app", "sync", name, "--label", "tier=none", check=False)
+    assert out.returncode == 1 and "no resources of application" in out.stderr
     kedge_cli("app", "sync", name, "--timeout", "60")
     first = guestbook_repo.head()
     scaled = {**GUESTBOOK(), "spec": {**GUESTBOOK()["spec"], "replicas": 3}}
@@ -260,7 +266,8 @@ def test_diff_local_and_rollback(
     assert "Phase:              Succeeded" in out.stdout
     a = _app(kedge_cli, name)
     assert a["status"]["operationState"]["syncResult"]["revision"] == first
-    assert [h["id"] for h in a["status"]["history"]] == [0, 1, 2]
+    assert a["status"]["history"][-1]["revision"] == first
+    assert a["status"]["history"][-2]["revision"] == second
 
     out = kedge_cli("app", "rollback", name, "42", check=False)
     assert out.returncode == 1 and "does not have deployment with id 42" in out.stderr

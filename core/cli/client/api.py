@@ -162,6 +162,16 @@ class APIBackend(Backend):
             )
         return out
 
+    def labelled_resources(self, name: str, labels: dict[str, str]) -> list[dict[str, str]]:
+        doc = self.call("GET", f"/api/v1/applications/{_q(name)}/managed-resources")
+        out = []
+        for item in doc.get("items") or []:
+            obj = _state(item.get("targetState")) or _state(item.get("liveState")) or {}
+            have = (obj.get("metadata") or {}).get("labels") or {}
+            if all(have.get(k) == v for k, v in labels.items()):
+                out.append({k: item.get(k, "") for k in ("group", "kind", "namespace", "name")})
+        return out
+
     def orphaned_resources(self, name: str) -> list[dict[str, Any]]:
         tree = self.call("GET", f"/api/v1/applications/{_q(name)}/resource-tree")
         return [

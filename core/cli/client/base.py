@@ -123,6 +123,10 @@ class Backend(abc.ABC):
     ) -> list[ResourceDiffView]: ...
 
     @abc.abstractmethod
+    def labelled_resources(self, name: str, labels: dict[str, str]) -> list[dict[str, str]]:
+        """The app's resources (desired or live) carrying all ``labels``, as sync resource refs."""
+
+    @abc.abstractmethod
     def orphaned_resources(self, name: str) -> list[dict[str, Any]]: ...
 
     @abc.abstractmethod

@@ -255,6 +255,23 @@ class CoreBackend(Backend):
             out.append(ResourceDiffView(r.key.group, r.key.kind, r.key.namespace, r.key.name, text, modified))
         return out
 
+    def labelled_resources(self, name: str, labels: dict[str, str]) -> list[dict[str, str]]:
+        _, result = self.view().compare(name)
+        out = []
+        for r in result.resources:
+            obj = r.target or r.live or {}
+            have = (obj.get("metadata") or {}).get("labels") or {}
+            if all(have.get(k) == v for k, v in labels.items()):
+                out.append(
+                    {
+                        "group": r.key.group,
+                        "kind": r.key.kind,
+                        "namespace": r.key.namespace,
+                        "name": r.key.name,
+                    }
+                )
+        return out
+
     def orphaned_resources(self, name: str) -> list[dict[str, Any]]:
         app = self._get("Application", name, "application")
         dest_ns = ((app.get("spec") or {}).get("destination") or {}).get("namespace")
