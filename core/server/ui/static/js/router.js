@@ -15,7 +15,7 @@ document.addEventListener("click", (e) => {
   const a = e.target.closest && e.target.closest("a[href]");
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const href = a.getAttribute("href");
-  if (!href.startsWith("/") || href.startsWith("/api/") || a.target || a.hasAttribute("download")) return;
+  if (!href.startsWith("/") || href.startsWith("/api/") || href.startsWith("/auth/") || a.target || a.hasAttribute("download")) return;
   e.preventDefault();
   navigate(href);
 });

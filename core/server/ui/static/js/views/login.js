@@ -1,5 +1,5 @@
 // The login page: local accounts, and an SSO button when the server has OIDC configured.
-import { html, useEffect, useState } from "../html.js";
+import { html, useState } from "../html.js";
 import { api } from "../api.js";
 
 export function Login({ settings, onLoggedIn }) {
@@ -20,15 +20,8 @@ export function Login({ settings, onLoggedIn }) {
       setBusy(false);
     }
   };
-  // The SSO button only when the server has OIDC configured *and* serves its login endpoint.
-  const [sso, setSso] = useState(false);
-  useEffect(() => {
-    if (!settings.oidcConfig) return;
-    fetch("/auth/login", { redirect: "manual", credentials: "same-origin" })
-      .then((r) => setSso(r.type === "opaqueredirect" || r.ok))
-      .catch(() => setSso(false));
-  }, []);
-  const oidc = sso ? settings.oidcConfig : null;
+  // SSO (the server's /auth/login, OIDC with PKCE) when argocd-cm has oidc.config.
+  const oidc = settings.oidcConfig;
   return html`<div class="login-page">
     <form class="login-card" onSubmit=${submit} aria-label="Log in">
       <div class="login-logo"><img src="/assets/img/kedge.svg" width="48" height="48" alt="" /><h1>Kedge</h1></div>
@@ -38,6 +31,6 @@ export function Login({ settings, onLoggedIn }) {
         <label>Password<input id="password" name="password" type="password" autocomplete="current-password" value=${password} onInput=${(e) => setPass(e.target.value)} required /></label>
         ${error ? html`<div class="error-box" role="alert" id="login-error">${error.status === 401 ? "Invalid username or password." : error.message}</div>` : null}
         <button class="btn primary block" type="submit" disabled=${busy}>${busy ? "Signing in…" : "Sign in"}</button>`}
-      ${oidc ? html`<a class="btn block" href=${"/auth/login?return_url=" + encodeURIComponent(location.origin + "/applications")}>Log in via ${oidc.name || "SSO"}</a>` : null}
+      ${oidc ? html`<a class="btn block" id="sso-login" href=${"/auth/login?return_url=" + encodeURIComponent(new URLSearchParams(location.search).get("return") || "/applications")}>Log in via ${oidc.name || "SSO"}</a>` : null}
     </form></div>`;
 }
