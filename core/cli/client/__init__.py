@@ -201,4 +201,14 @@ def _core(o: ConnOptions) -> Backend:
     path = o.kubeconfig
     if path and os.pathsep in path:
         path = path.split(os.pathsep)[0]
-    return CoreBackend.from_kubeconfig(path, o.kube_context, o.namespace)
+    from kedge.errors import KedgeError
+
+    try:
+        return CoreBackend.from_kubeconfig(path, o.kube_context, o.namespace)
+    except KedgeError as exc:
+        if o.core:
+            raise
+        raise KedgeError(
+            f"{exc}\nNot logged in and no usable kubeconfig: run `kedge login SERVER`, or point KUBECONFIG at "
+            "the management cluster (with `kedge up`: ~/.local/share/kedge/kubeconfig)"
+        ) from None
