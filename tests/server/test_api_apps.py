@@ -301,6 +301,20 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
     assert admin.get(f"/api/v1/applications/{name}/events").status_code == 200
     r = admin.get(f"/api/v1/applications/{name}/events?resourceNamespace={kube_namespace}&resourceName=web")
     assert r.status_code == 200 and isinstance(r.json()["items"], list)
+    # pod logs (the simulated containers write nothing): the pods are found through the tree
+    wait_for(
+        lambda: any(
+            n["kind"] == "Pod"
+            for n in admin.get(f"/api/v1/applications/{name}/resource-tree").json()["nodes"]
+        ),
+        30,
+    )
+    r = admin.get(f"/api/v1/applications/{name}/logs?kind=Deployment&resourceName=web&tailLines=10")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    assert json.loads(r.text.strip().splitlines()[-1]) == {"result": {"last": True}}
+    assert admin.get(f"/api/v1/applications/{name}/logs?podName=nope").status_code == 404
+    assert admin.get(f"/api/v1/applications/{name}/logs?follow=true").status_code == 400
     # branches and tags of the repository
     from urllib.parse import quote
 

@@ -91,6 +91,11 @@ def test_project_roles_are_confined(server, admin):
         assert c.get(f"/api/v1/applications/{bb}").status_code == 403
         assert c.get(f"/api/v1/applications/{a}").status_code == 200
         assert c.delete(f"/api/v1/applications/{a}").status_code == 403
+        # logs are their own resource: the role grants none
+        r = c.get(f"/api/v1/applications/{a}/logs")
+        assert r.status_code == 403 and r.json()["message"].startswith(
+            f"permission denied: logs, get, team-a/{a}"
+        )
         r = c.post(f"/api/v1/applications/{a}/sync", json={})
         assert r.status_code == 200, r.text
         assert c.post(f"/api/v1/applications/{bb}/sync", json={}).status_code == 403
