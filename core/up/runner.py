@@ -14,6 +14,7 @@ from kedge.errors import KedgeError
 log = logging.getLogger(__name__)
 
 EXAMPLE_MARKER = ".example-registered"
+LOCK_FILE = ".lock"
 
 
 def default_data_dir() -> Path:
@@ -58,6 +59,7 @@ class Up:
         o = self.o
         ensure_port_free(o.address, o.port)
         o.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_data_dir()
         from kedge.kube.client import KubeClient
 
         if o.kubeconfig:
@@ -117,6 +119,28 @@ class Up:
             self.example = work
         elif (o.data_dir / "example" / "guestbook").exists():
             self.example = o.data_dir / "example" / "guestbook"
+
+    def _lock_data_dir(self) -> None:
+        """One ``kedge up`` per data directory (two would share one cluster database)."""
+        import fcntl
+
+        path = self.o.data_dir / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise KedgeError(
+                f"another kedge up (pid {owner}) is using {self.o.data_dir}; stop it or use --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+
+        def unlock() -> None:
+            os.close(fd)  # closing releases the lock
+
+        self._stops.append(("data directory lock", unlock))
 
     def _serve(self, app: Any) -> None:
         """Serve the API on ``address:port`` from a background thread."""

@@ -147,6 +147,15 @@ def test_up_starts_everything_and_keeps_state(tmp_path):
             [*kedge_command(), "app", "list"], capture_output=True, text=True, env=env, timeout=60
         )
         assert "argocd/guestbook" in listed.stdout
+        # a second kedge up on the same data directory is refused (one cluster database, one owner)
+        second = subprocess.run(
+            [*kedge_command(), "up", "--data-dir", str(data), "--port", str(free_port())],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert second.returncode == 1 and f"pid {up.proc.pid})" in second.stderr, second.stderr
         subprocess.run(
             [*kc, "create", "configmap", "survivor", "-n", "default", "--from-literal=a=b"],
             check=True,
