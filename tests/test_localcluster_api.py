@@ -473,3 +473,23 @@ def test_unknown_fields_warn_and_are_dropped_by_default(api, kube_namespace):
         json={**body, "metadata": {"name": "strict"}},
     )
     assert r.status_code == 400 and 'unknown field "extra"' in r.json()["message"]
+
+
+def test_deeply_nested_objects_get_a_bad_request(api, kube_namespace):
+    deep = '"x"'
+    for _ in range(600):
+        deep = '{"a":' + deep + "}"
+    body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep","annotations":' + deep + "}}"
+    r = api.post(
+        f"/api/v1/namespaces/{kube_namespace}/configmaps",
+        content=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code in (400, 422) and r.json()["kind"] == "Status"
+    r = api.patch(
+        f"/api/v1/namespaces/{kube_namespace}/configmaps/deep",
+        params={"fieldManager": "m"},
+        content=body.encode(),
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+    assert r.status_code in (400, 422) and r.json()["kind"] == "Status"

@@ -120,6 +120,14 @@ class APIServer(WatchHandler):
                 status_body(e.code, e.reason, e.message, e.details),
                 "application/json",
             )
+        except (RecursionError, orjson.JSONEncodeError):  # only input nested past the encoders' limits
+            if req.streaming:
+                return
+            code, body, ctype = (
+                400,
+                status_body(400, "BadRequest", "the object is nested too deeply to be processed"),
+                "application/json",
+            )
         except Exception as e:  # never a traceback to the client; 500 only for our own bugs
             if req.streaming:
                 log.debug("watch stream %s ended: %r", req.path, e)

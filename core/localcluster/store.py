@@ -460,7 +460,11 @@ class Store(GarbageCollector):
         rv = self._rv
         if obj is not None:
             obj["metadata"]["resourceVersion"] = str(rv)
-            raw = dumps(obj)
+            try:
+                raw = dumps(obj)
+            except (orjson.JSONEncodeError, RecursionError) as e:
+                self._rv -= 1
+                raise StoreError(422, "Invalid", f"the object cannot be stored: {e}") from None
             if len(raw) > MAX_OBJECT_BYTES:
                 self._rv -= 1
                 raise StoreError(
