@@ -108,6 +108,55 @@ def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo,
     wait = kedge_cli("app", "wait", name, "--sync", "--health", "--timeout", "60")
     assert "Health Status:      Healthy" in wait.stdout
 
+    acts = kedge_cli(
+        "app",
+        "actions",
+        "list",
+        name,
+        "--kind",
+        "Deployment",
+        "--group",
+        "apps",
+        "--resource-name",
+        "guestbook-ui",
+    ).stdout.splitlines()
+    assert acts[0].split() == ["GROUP", "KIND", "NAME", "ACTION", "DISABLED"]
+    assert ["apps", "Deployment", "guestbook-ui", "restart", "false"] in [a.split() for a in acts]
+    kedge_cli(
+        "app",
+        "actions",
+        "run",
+        name,
+        "restart",
+        "--kind",
+        "Deployment",
+        "--group",
+        "apps",
+        "--resource-name",
+        "guestbook-ui",
+    )
+    deploy = next(
+        d
+        for d in yaml.safe_load_all(kedge_cli("app", "manifests", name, "--source", "live").stdout)
+        if d["kind"] == "Deployment"
+    )
+    assert "kubectl.kubernetes.io/restartedAt" in deploy["spec"]["template"]["metadata"]["annotations"]
+    out = kedge_cli(
+        "app",
+        "actions",
+        "run",
+        name,
+        "no-such-action",
+        "--kind",
+        "Deployment",
+        "--group",
+        "apps",
+        "--resource-name",
+        "guestbook-ui",
+        check=False,
+    )
+    assert out.returncode == 1 and "no-such-action" in out.stderr
+
 
 def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, kube_namespace):
     name = unique("set")
@@ -284,3 +333,45 @@ def GUESTBOOK():
     from conftest import GUESTBOOK_DEPLOYMENT
 
     return json.loads(json.dumps(GUESTBOOK_DEPLOYMENT))
+
+
+def test_sync_window_blocks_and_is_shown(kedge_cli, guestbook_repo, kube_namespace):
+    proj = unique("win")
+    kedge_cli("proj", "create", proj, "-s", "*", "-d", "*,*")
+    kedge_cli(
+        "proj",
+        "windows",
+        "add",
+        proj,
+        "-k",
+        "deny",
+        "--schedule",
+        "* * * * *",
+        "--duration",
+        "1h",
+        "--applications",
+        "*",
+    )
+    name = unique("w")
+    kedge_cli(
+        "app",
+        "create",
+        name,
+        "--project",
+        proj,
+        "--repo",
+        guestbook_repo.url,
+        "--path",
+        "guestbook",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+    )
+    assert "SyncWindow:         Sync Denied" in kedge_cli("app", "get", name).stdout
+    assert "Active" in kedge_cli("proj", "windows", "list", proj).stdout
+    out = kedge_cli("app", "sync", name, check=False)
+    assert out.returncode == 1 and "blocked by sync window" in out.stderr
+    kedge_cli("proj", "windows", "delete", proj, "0")
+    assert "SyncWindow:         Sync Allowed" in kedge_cli("app", "get", name).stdout
+    kedge_cli("app", "delete", name, "-y", "--no-cascade")

@@ -355,6 +355,10 @@ class CoreBackend(Backend):
     def run_resource_action(
         self, name: str, ref: dict[str, str], action: str, params: dict[str, str]
     ) -> None:
+        """Run a Lua action; a changed object is written as a JSON patch of exactly what the action
+        changed (with a resourceVersion test, so a concurrent change is not overwritten)."""
+        import jsonpatch
+
         from kedge.actions import engine
         from kedge.health import ResourceOverrides
 
@@ -362,18 +366,30 @@ class CoreBackend(Backend):
         results = engine.run(obj, action, params, ResourceOverrides.from_configmap(self.view().settings().cm))
         for item in results:
             target = item["resource"]
+            meta = target.get("metadata") or {}
             if item.get("operation") == engine.CREATE:
+                target.setdefault("metadata", {}).setdefault("namespace", obj["metadata"].get("namespace"))
                 self.client.create(target, field_manager="argocd-controller")
-            else:
-                meta = target.get("metadata") or {}
-                self.client.replace(
-                    {
-                        **target,
-                        "metadata": {**meta, "resourceVersion": obj["metadata"].get("resourceVersion")},
-                    }
-                    if meta.get("name") == obj["metadata"]["name"]
-                    else target
+                continue
+            if meta.get("name") != obj["metadata"]["name"]:
+                raise KedgeError(
+                    f"action {action!r} returned a different object ({meta.get('name')}) to patch"
                 )
+            ops = jsonpatch.make_patch(obj, target).patch
+            if not ops:
+                continue
+            ops.insert(
+                0,
+                {
+                    "op": "test",
+                    "path": "/metadata/resourceVersion",
+                    "value": obj["metadata"]["resourceVersion"],
+                },
+            )
+            ns = obj["metadata"].get("namespace") if res.namespaced else None
+            self.client.patch(
+                res, ns, obj["metadata"]["name"], ops, JSON_PATCH, field_manager="argocd-controller"
+            )
 
     def sync_window(self, app: dict[str, Any]) -> str:
         """Argo CD's SyncWindow line: Sync Allowed, Manual Allowed or Sync Denied."""
