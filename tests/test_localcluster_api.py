@@ -493,3 +493,18 @@ def test_deeply_nested_objects_get_a_bad_request(api, kube_namespace):
         headers={"Content-Type": "application/apply-patch+yaml"},
     )
     assert r.status_code in (400, 422) and r.json()["kind"] == "Status"
+
+
+def test_partial_object_metadata_for_metadata_clients(api, kube_namespace):
+    base = f"/api/v1/namespaces/{kube_namespace}/configmaps"
+    api.post(base, json=cm("m", app="x"))
+    accept = {"Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"}
+    lst = api.get(base, headers=accept).json()
+    assert lst["kind"] == "PartialObjectMetadataList" and lst["items"][0]["metadata"]["labels"] == {
+        "app": "x"
+    }
+    assert "data" not in lst["items"][0]
+    one = api.get(
+        base + "/m", headers={"Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"}
+    ).json()
+    assert one["kind"] == "PartialObjectMetadata" and one["metadata"]["name"] == "m"

@@ -480,6 +480,11 @@ class APIServer(WatchHandler):
         return "as=Table" in req.headers.get("accept", "")
 
     @staticmethod
+    def _wants_metadata(req: Request) -> bool:
+        """``as=PartialObjectMetadata`` (client-go's metadata-only clients and informers)."""
+        return "as=PartialObjectMetadata" in req.headers.get("accept", "")
+
+    @staticmethod
     def _not_found(info: ResourceInfo, name: str) -> ApiError:
         qual = f"{info.plural}.{info.group}" if info.group else info.plural
         return ApiError(
@@ -515,6 +520,8 @@ class APIServer(WatchHandler):
                 req.query.get("includeObject", "Metadata"),
             )
             return 200, dumps(t), "application/json;as=Table;v=v1;g=meta.k8s.io"
+        if self._wants_metadata(req):
+            return 200, partial_metadata(raw), PARTIAL_CT
         return 200, raw, "application/json"
 
     def _list(self, req: Request, info: ResourceInfo, ns: str | None) -> tuple[int, bytes, str]:
@@ -550,6 +557,17 @@ class APIServer(WatchHandler):
         if self._wants_table(req):
             t = tables.table(info, [loads(r) for r in raws], meta, req.query.get("includeObject", "Metadata"))
             return 200, dumps(t), "application/json;as=Table;v=v1;g=meta.k8s.io"
+        if self._wants_metadata(req):
+            head = (
+                b'{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":'
+                + dumps(meta)
+                + b',"items":['
+            )
+            return (
+                200,
+                head + b",".join(partial_metadata(r) for r in raws) + b"]}",
+                PARTIAL_CT.replace("PartialObjectMetadata", "PartialObjectMetadataList"),
+            )
         head = (
             b'{"kind":"'
             + info.list_kind.encode()
@@ -976,6 +994,20 @@ class APIServer(WatchHandler):
             + b'"},"items":['
         )
         return 200, head + b",".join(raws) + b"]}", "application/json"
+
+
+PARTIAL_CT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+
+
+def partial_metadata(raw: bytes) -> bytes:
+    """The PartialObjectMetadata form of a stored object."""
+    return dumps(
+        {
+            "kind": "PartialObjectMetadata",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": loads(raw).get("metadata", {}),
+        }
+    )
 
 
 def _get_path(obj: dict[str, Any], path: str) -> Any:

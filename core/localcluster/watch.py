@@ -76,6 +76,7 @@ class WatchHandler:
         except ValueError:
             raise StoreError(400, "BadRequest", f"timeoutSeconds: Invalid value: {timeout_s!r}") from None
         table = self._wants_table(req)
+        metadata_only = not table and "as=PartialObjectMetadata" in req.headers.get("accept", "")
         include = req.query.get("includeObject", "Metadata")
         loop = asyncio.get_running_loop()
         q = _Stream()
@@ -88,7 +89,13 @@ class WatchHandler:
             else:
                 loop.call_soon_threadsafe(q.push, (typ, raw, ev_rv))
 
-        ctype = b"application/json;as=Table;v=v1;g=meta.k8s.io" if table else b"application/json"
+        ctype = (
+            b"application/json;as=Table;v=v1;g=meta.k8s.io"
+            if table
+            else b"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+            if metadata_only
+            else b"application/json"
+        )
         req.streaming = True
         await send(
             {
@@ -129,6 +136,14 @@ class WatchHandler:
                 )
                 first_table[0] = False
                 raw = dumps(t)
+            elif metadata_only:
+                raw = dumps(
+                    {
+                        "kind": "PartialObjectMetadata",
+                        "apiVersion": "meta.k8s.io/v1",
+                        "metadata": loads(raw).get("metadata", {}),
+                    }
+                )
             return b'{"type":"' + typ.encode() + b'","object":' + raw + b"}\n"
 
         async def disconnected() -> None:
