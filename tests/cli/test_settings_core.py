@@ -108,6 +108,11 @@ def test_repositories_never_print_secrets(kedge_cli, control_plane, cli_kube, tm
     out = kedge_cli("repo", "add", url, "--username", "bot", "--password", "other", check=False)
     assert out.returncode == 1 and "upsert" in out.stderr
     kedge_cli("repo", "add", url, "--username", "bot", "--password", "other", "--upsert")
+    after = {
+        _decoded(s)["url"]: s for s in _secret(cli_kube, ns, "argocd.argoproj.io/secret-type=repository")
+    }
+    assert _decoded(after[url])["password"] == "other"
+    assert after[url]["metadata"]["name"] == secrets[url]["metadata"]["name"]
     kedge_cli("repo", "rm", url, ssh_url)
     assert url not in kedge_cli("repo", "list").stdout
     assert kedge_cli("repo", "rm", url, check=False).returncode == 1

@@ -538,7 +538,7 @@ class CoreBackend(Backend):
         for key in ("insecure", "enableLfs", "enableOCI"):
             if repo.get(key):
                 string_data[key] = "true"
-        secret_res = self._res("Secret", "v1")
+        replacing: dict[str, Any] | None = None
         for existing in self._secrets(stype):
             if secret_data(existing).get("url") == url:
                 if secret_data(existing) == string_data:
@@ -548,8 +548,7 @@ class CoreBackend(Backend):
                         f"existing {'repository credentials' if creds else 'repository'} spec is different; "
                         f"use upsert flag to force update ({url})"
                     )
-                name = existing["metadata"]["name"]
-                self.client.delete(secret_res, self.namespace, name)
+                replacing = existing
                 break
         body = {
             "apiVersion": "v1",
@@ -563,7 +562,7 @@ class CoreBackend(Backend):
             },
             "data": {k: _b64(v) for k, v in string_data.items()},
         }
-        self.client.create(body, field_manager="kedge-cli")
+        self._write_secret(body, replacing)
         return self._public_repo(string_data, creds)
 
     @staticmethod
@@ -630,13 +629,12 @@ class CoreBackend(Backend):
             data["namespaces"] = ",".join(cluster["namespaces"])
         if cluster.get("project"):
             data["project"] = cluster["project"]
-        secret_res = self._res("Secret", "v1")
+        replacing: dict[str, Any] | None = None
         for existing in self._secrets("cluster"):
             if secret_data(existing).get("server") == server:
                 if not upsert:
                     raise KedgeError(f"cluster {server} already exists; use --upsert to replace it")
-                name = existing["metadata"]["name"]
-                self.client.delete(secret_res, self.namespace, name)
+                replacing = existing
         body = {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -649,8 +647,17 @@ class CoreBackend(Backend):
             },
             "data": {k: _b64(v) for k, v in data.items()},
         }
-        self.client.create(body, field_manager="kedge-cli")
+        self._write_secret(body, replacing)
         return {"server": server, "name": data["name"]}
+
+    def _write_secret(self, body: dict[str, Any], replacing: dict[str, Any] | None) -> None:
+        """Create the Secret, or replace ``replacing`` in place (same name, resourceVersion-guarded)."""
+        if replacing is None:
+            self.client.create(body, field_manager="kedge-cli")
+            return
+        body["metadata"]["name"] = replacing["metadata"]["name"]
+        body["metadata"]["resourceVersion"] = replacing["metadata"]["resourceVersion"]
+        self.client.replace(body, field_manager="kedge-cli")
 
     def delete_cluster(self, server_or_name: str) -> None:
         for s in self._secrets("cluster"):
