@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from kedge.kube.client import KubeClient, KubeError
@@ -205,6 +206,7 @@ class SyncRun:
         self._last_progress = 0.0
         self._created_ns: set[str] = set()
         self._crd_kinds: set[str] = set()
+        self._started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # -- helpers -------------------------------------------------------------------------------
     def _result(self, task: SyncTask, status: str, message: str = "", **kw: Any) -> ResourceResult:
@@ -418,6 +420,7 @@ class SyncRun:
     def run(self) -> SyncOutcome:
         if self.timeout > 0:
             self.deadline = time.monotonic() + self.timeout
+        self._started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             tasks = self._prepare()
         except KubeError as exc:
@@ -526,10 +529,19 @@ class SyncRun:
         self._result(
             t,
             SYNCED,
-            f"{applier.describe(obj)} {applier.verb(t.live, result)}",
+            f"{applier.describe(obj)} {self._verb(t.live, result)}",
             obj=result,
             hook_phase=hook_phase,
         )
+
+    def _verb(self, live: dict[str, Any] | None, result: dict[str, Any]) -> str:
+        """created / configured / unchanged; an object that existed without being tracked
+        (adopted) was created before this run started."""
+        if live is None:
+            created = str((result.get("metadata") or {}).get("creationTimestamp") or "")
+            if created and created < self._started_at:
+                return "configured"
+        return applier.verb(live, result)
 
     def _write_with_retry(self, t: SyncTask) -> dict[str, Any]:
         """Apply; a custom resource whose CRD was just created may need a moment to be served."""

@@ -76,15 +76,19 @@ def test_retry_with_backoff_then_fail(kube, sync_controller, control_ns, app_rep
     kube.apply(application("retry", control_ns, app_repo.url, kube_namespace))
     compared(kube, control_ns, "retry")
     ops.request_sync(
-        kube, control_ns, "retry", retry={"limit": 2, "backoff": {"duration": "1s", "factor": 1}}
+        kube, control_ns, "retry", retry={"limit": 2, "backoff": {"duration": "2s", "factor": 1}}
     )
-    wait_for(
-        lambda: (
-            "Retrying attempt #1"
-            in (ops.get_app(kube, control_ns, "retry")["status"].get("operationState") or {}).get(
-                "message", ""
-            )
-        )
+    seen: set[str] = set()
+
+    def done():
+        app = ops.get_app(kube, control_ns, "retry")
+        st = app["status"].get("operationState") or {}
+        seen.add(st.get("message", ""))
+        return not app.get("operation") and st.get("phase") == "Failed"
+
+    wait_for(done, timeout=40)
+    assert any(
+        m.startswith("one or more synchronization tasks") and "Retrying attempt #1 at" in m for m in seen
     )
     st = finished(kube, control_ns, "retry", timeout=40)
     assert st["phase"] == "Failed" and st["retryCount"] == 2
