@@ -363,3 +363,22 @@ def test_respect_ignore_differences(kube, sync_controller, control_ns, app_repo,
     ops.request_sync(kube, control_ns, "hpa")
     assert finished(kube, control_ns, "hpa")["phase"] == "Succeeded"
     assert live(kube, "apps/v1", "Deployment", kube_namespace, "scaled")["spec"]["replicas"] == 1
+
+
+def test_multi_source_sync_records_revisions_and_sources(
+    kube, sync_controller, control_ns, app_repo, kube_namespace
+):
+    head = app_repo.commit({**files(configmap("one")), **files(configmap("two"), prefix="more")}, "two dirs")
+    app = application("multi", control_ns, app_repo.url, kube_namespace)
+    src = app["spec"].pop("source")
+    app["spec"]["sources"] = [src, {**src, "path": "more"}]
+    kube.apply(app)
+    wait_for(lambda: get_app(kube, control_ns, "multi").get("status", {}).get("sync", {}).get("revisions"))
+    ops.request_sync(kube, control_ns, "multi")
+    st = finished(kube, control_ns, "multi")
+    assert st["phase"] == "Succeeded", st["message"]
+    assert st["syncResult"]["revisions"] == [head, head]
+    assert [s["path"] for s in st["syncResult"]["sources"]] == ["app", "more"]
+    history = ops.wait(kube, control_ns, "multi", timeout=20, poll=0.1)["status"]["history"]
+    assert history[0]["revisions"] == [head, head] and len(history[0]["sources"]) == 2
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "two") is not None
