@@ -443,6 +443,11 @@ class OperationRunner:
                 self._finish(app, st, FAILED, "Operation terminated", st.get("syncResult"))
                 return
         project = self.ctl.project_of(app)
+        if project is None:
+            pname = (app.get("spec") or {}).get("project")
+            msg = f"Application referencing project {pname} which does not exist"
+            self._finish(app, st, FAILED, msg, None)
+            return
         try:
             decision = can_sync(
                 project,

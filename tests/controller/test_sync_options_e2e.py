@@ -382,3 +382,17 @@ def test_multi_source_sync_records_revisions_and_sources(
     history = ops.wait(kube, control_ns, "multi", timeout=20, poll=0.1)["status"]["history"]
     assert history[0]["revisions"] == [head, head] and len(history[0]["sources"]) == 2
     assert live(kube, "v1", "ConfigMap", kube_namespace, "two") is not None
+
+
+def test_sync_of_an_app_whose_project_is_missing_fails_cleanly(
+    kube, sync_controller, control_ns, app_repo, kube_namespace
+):
+    app_repo.commit(files(configmap("c")), "one")
+    app = application("orphaned", control_ns, app_repo.url, kube_namespace)
+    app["spec"]["project"] = "nope"
+    kube.apply(app)
+    ops.request_sync(kube, control_ns, "orphaned")
+    st = finished(kube, control_ns, "orphaned")
+    assert st["phase"] == "Failed"
+    assert st["message"] == "Application referencing project nope which does not exist"
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "c") is None
