@@ -213,6 +213,8 @@ def write(
     """Apply ``obj`` as its sync options say; returns the object the server answered with."""
     validate = options.get("Validate") != "false"
     force = force or options.get("Force") == "true"
+    if not (obj.get("metadata") or {}).get("name"):  # generateName: every sync creates one
+        return create(client, obj, dry_run=dry_run, validate=validate)
     if options.get("Replace") == "true":
         if force and live is not None and not dry_run:
             delete(client, live, propagation="Foreground")
