@@ -431,10 +431,9 @@ def _url_base(b) -> str:
 
 
 def _window(b, a: dict[str, Any]) -> str | None:
-    try:
-        return b.sync_window(a)  # type: ignore[attr-defined]
-    except AttributeError:
-        return None
+    """The SyncWindow line (core mode computes it; the API's Application has no such field)."""
+    fn = getattr(b, "sync_window", None)
+    return fn(a) if fn is not None else None
 
 
 @app.command("list")
