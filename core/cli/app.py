@@ -431,7 +431,7 @@ def _url_base(b) -> str:
 
 
 def _window(b, a: dict[str, Any]) -> str | None:
-    """The SyncWindow line (core mode computes it; the API's Application has no such field)."""
+    """The SyncWindow line, computed from the app's project (the Application has no such field)."""
     fn = getattr(b, "sync_window", None)
     return fn(a) if fn is not None else None
 

@@ -172,6 +172,19 @@ class APIBackend(Backend):
                 out.append({k: item.get(k, "") for k in ("group", "kind", "namespace", "name")})
         return out
 
+    def sync_window(self, app: dict[str, Any]) -> str | None:
+        """Argo CD's SyncWindow line, from the app's project as the API returns it (None when the
+        project cannot be read)."""
+        from kedge.controller.windows import can_sync, matching_windows
+
+        try:
+            proj = self.get_project((app.get("spec") or {}).get("project") or "default")
+        except KedgeError:
+            return None
+        if not matching_windows(proj, app) or can_sync(proj, app, manual=False):
+            return "Sync Allowed"
+        return "Manual Allowed" if can_sync(proj, app, manual=True) else "Sync Denied"
+
     def orphaned_resources(self, name: str) -> list[dict[str, Any]]:
         tree = self.call("GET", f"/api/v1/applications/{_q(name)}/resource-tree")
         return [
