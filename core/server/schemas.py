@@ -232,6 +232,11 @@ SCHEMAS: dict[str, Any] = {
             )
         }
     ),
+    "ApplicationSet": obj(
+        {"apiVersion": STR, "kind": STR, "metadata": ref("ObjectMeta"), "spec": OBJ, "status": OBJ},
+        ("metadata", "spec"),
+    ),
+    "ApplicationSetList": list_of("ApplicationSet"),
     # -- projects ---------------------------------------------------------------------------
     "AppProject": obj(
         {"apiVersion": STR, "kind": STR, "metadata": ref("ObjectMeta"), "spec": OBJ, "status": OBJ},

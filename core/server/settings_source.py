@@ -33,7 +33,16 @@ def relevant(obj: dict[str, Any]) -> bool:
     return False
 
 
+def _rv(obj: dict[str, Any]) -> int | None:
+    rv = (obj.get("metadata") or {}).get("resourceVersion") or ""
+    return int(rv) if rv.isdigit() else None
+
+
 class ClusterSettingsSource:
+    """Keeps a merged view of the namespace's settings objects: informer events and direct
+    reads (:meth:`refresh`) both feed it, and an object never goes back to an older
+    ``resourceVersion`` (a late informer event cannot undo a newer direct read)."""
+
     def __init__(self, client: KubeClient, namespace: str, manager: SettingsManager) -> None:
         self.client = client
         self.namespace = namespace
@@ -42,22 +51,41 @@ class ClusterSettingsSource:
         self.secrets = Informer(client, "v1", "Secret", namespace)
         self._changed = threading.Event()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reading the merged view and applying it are one step
+        self._objects: dict[tuple[str, str], dict[str, Any]] = {}
         self._fingerprint: tuple | None = None
         self._thread: threading.Thread | None = None
-        for inf in (self.configmaps, self.secrets):
-            inf.add_handler(self._on_event)
+        self.configmaps.add_handler(lambda e, n, o: self._on_event("ConfigMap", e, n, o))
+        self.secrets.add_handler(lambda e, n, o: self._on_event("Secret", e, n, o))
 
-    def _on_event(self, etype: str, new: Any, old: Any) -> None:
-        if relevant(new or old or {}):
-            self._changed.set()
+    def _merge(self, kind: str, etype: str, obj: dict[str, Any]) -> None:
+        obj.setdefault("apiVersion", "v1")
+        obj.setdefault("kind", kind)
+        key = (kind, (obj.get("metadata") or {}).get("name") or "")
+        current = self._objects.get(key)
+        if current is not None:
+            new_rv, cur_rv = _rv(obj), _rv(current)
+            if new_rv is not None and cur_rv is not None and new_rv < cur_rv:
+                return  # a late event: we already have a newer version
+        if etype == "DELETED":
+            self._objects.pop(key, None)
+        else:
+            self._objects[key] = obj
+
+    def _on_event(self, kind: str, etype: str, new: Any, old: Any) -> None:
+        obj = new or old or {}
+        if not relevant({**obj, "kind": kind}):
+            return
+        with self._lock:
+            self._merge(kind, etype, obj)
+        self._changed.set()
 
     def start(self, wait: float = 30.0) -> None:
         self.configmaps.start()
         self.secrets.start()
         self.configmaps.synced.wait(wait)
         self.secrets.synced.wait(wait)
-        self.load(self.configmaps.list() + self.secrets.list())
+        self._apply()
         self._thread = threading.Thread(target=self._run, name="settings-source", daemon=True)
         self._thread.start()
 
@@ -75,13 +103,13 @@ class ClusterSettingsSource:
             self._stop.wait(DEBOUNCE)
             self._changed.clear()
             try:
-                self.load(self.configmaps.list() + self.secrets.list())
+                self._apply()
             except Exception:  # noqa: BLE001 - keep watching whatever happens
                 log.exception("reloading settings failed")
 
     def refresh(self) -> None:
         """Re-read the namespace's ConfigMaps and Secrets now (after a write of our own)."""
-        objs: list[dict[str, Any]] = []
+        fresh: dict[tuple[str, str], dict[str, Any]] = {}
         for kind in ("ConfigMap", "Secret"):
             res = self.client.resource_for("v1", kind)
             if res is None:
@@ -90,8 +118,18 @@ class ClusterSettingsSource:
             for o in items:
                 o.setdefault("apiVersion", "v1")
                 o.setdefault("kind", kind)
-            objs += items
-        self.load(objs)
+                if relevant(o):
+                    fresh[(kind, o["metadata"]["name"])] = o
+        with self._lock:
+            for key in [k for k in self._objects if k not in fresh]:
+                del self._objects[key]  # the list is newer than any event we have seen
+            for (kind, _), obj in fresh.items():
+                self._merge(kind, "MODIFIED", obj)
+        self._apply()
+
+    def _apply(self) -> None:
+        with self._lock:
+            self.load(list(self._objects.values()))
 
     def load(self, objects: list[dict[str, Any]]) -> bool:
         """Apply these objects as the settings if they differ from the last ones applied."""

@@ -69,3 +69,42 @@ def test_settings_and_errors(server, admin):
         },
     )
     assert r.status_code == 400 and "proj:" in r.json()["message"]
+
+
+def test_applicationsets(server, admin):
+    name = unique("set")
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": name},
+        "spec": {
+            "generators": [{"list": {"elements": [{"env": "dev"}]}}],
+            "template": {
+                "metadata": {"name": "{{env}}-web"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": EX, "path": "web", "targetRevision": "HEAD"},
+                    "destination": {"server": "https://kubernetes.default.svc", "namespace": "{{env}}"},
+                },
+            },
+        },
+    }
+    r = admin.post("/api/v1/applicationsets", json=doc)
+    assert r.status_code == 200, r.text
+    assert admin.get(f"/api/v1/applicationsets/{name}").json()["spec"]["generators"][0]["list"][
+        "elements"
+    ] == [{"env": "dev"}]
+    assert name in [a["metadata"]["name"] for a in admin.get("/api/v1/applicationsets").json()["items"]]
+    bad = {**doc, "spec": {**doc["spec"], "generators": "nope"}}
+    assert admin.post("/api/v1/applicationsets?upsert=true", json=bad).status_code == 400
+    changed = {**doc, "spec": {**doc["spec"], "generators": [{"list": {"elements": [{"env": "prod"}]}}]}}
+    assert admin.post("/api/v1/applicationsets", json=changed).status_code == 400
+    assert admin.post("/api/v1/applicationsets?upsert=true", json=changed).status_code == 200
+    with server.as_user("alice") as c:
+        assert c.get(f"/api/v1/applicationsets/{name}").status_code == 200
+        assert c.delete(f"/api/v1/applicationsets/{name}").status_code == 403
+    with server.as_user("bob") as c:
+        assert c.get(f"/api/v1/applicationsets/{name}").status_code == 403
+        assert name not in [a["metadata"]["name"] for a in c.get("/api/v1/applicationsets").json()["items"]]
+    assert admin.delete(f"/api/v1/applicationsets/{name}").status_code == 200
+    assert admin.get(f"/api/v1/applicationsets/{name}").status_code == 404
