@@ -234,6 +234,9 @@ class Store(GarbageCollector):
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            # one process owns the file (LocalCluster also flocks the data dir): exclusive locking keeps
+            # the WAL index in memory and saves the lock syscalls of every commit
+            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
