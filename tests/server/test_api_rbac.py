@@ -151,3 +151,18 @@ def test_accounts_visibility(server, admin):
         assert c.get("/api/v1/account").json()["items"] == []
         assert c.get("/api/v1/account/bob").status_code == 200  # one's own account
         assert c.get("/api/v1/account/alice").status_code == 403
+
+
+def test_permission_is_checked_before_validation(server):
+    with server.as_user("alice") as c:
+        bad = application(unique("x"), EX, "default", project="no-such-project")
+        r = c.post("/api/v1/applications", json=bad)
+        assert (
+            r.status_code == 403
+            and "no-such-project" in r.json()["message"]
+            and "does not exist" not in r.json()["message"]
+        )
+        r = c.post(
+            "/api/v1/projects", json={"project": {"metadata": {"name": "p"}, "spec": {"sourceRepos": "x"}}}
+        )
+        assert r.status_code == 403

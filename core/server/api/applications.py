@@ -247,9 +247,15 @@ def validate_app(req: APIRequest, doc: dict[str, Any], check_project: bool = Tru
 )
 def create_application(req: APIRequest) -> dict[str, Any]:
     b = req.backend
+    # permission first (as Argo CD), so validation messages tell nothing to callers without it
+    body = req.body if isinstance(req.body, dict) else {}
+    given = str((body.get("metadata") or {}).get("name") or "")
+    proj = str(
+        ((body.get("spec") or {}) if isinstance(body.get("spec"), dict) else {}).get("project") or "default"
+    )
+    b.authz.check(req.principal, "applications", "create", f"{proj}/{given}")
     doc = validate_app(req, req.body, check_project=req.qbool("validate", True))
     name = doc["metadata"]["name"]
-    b.authz.check(req.principal, "applications", "create", rbac_object(doc))
     res = b.resource("Application")
     existing = b.client.get(res, b.namespace, name)
     if existing is None:

@@ -95,9 +95,10 @@ def get_project(req: APIRequest) -> dict[str, Any]:
 )
 def create_project(req: APIRequest) -> dict[str, Any]:
     b = req.backend
+    given = str(((req.body["project"] or {}).get("metadata") or {}).get("name") or "")
+    b.authz.check(req.principal, "projects", "create", given)
     doc = _validate(req, req.body["project"])
     name = doc["metadata"]["name"]
-    b.authz.check(req.principal, "projects", "create", name)
     res = b.resource("AppProject")
     existing = b.client.get(res, b.namespace, name)
     if existing is None:
