@@ -87,6 +87,8 @@ def test_login_then_commands_over_http(kedge_cli, api_server, cli_kube, guestboo
     )
     assert a == guestbook_repo.head()
     assert f"{ns}/{name}" in kedge_cli("app", "list", extra_env=env).stdout
+    got = kedge_cli("app", "get", name, extra_env=env).stdout
+    assert f"Name:               {ns}/{name}" in got and "SyncWindow:         Sync Allowed" in got
     diff = kedge_cli("app", "diff", name, check=False, extra_env=env)
     assert diff.returncode == 1 and f"===== apps/Deployment {kube_namespace}/guestbook-ui" in diff.stdout
     out = kedge_cli("app", "sync", name, "--timeout", "60", extra_env=env)

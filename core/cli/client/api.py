@@ -177,10 +177,11 @@ class APIBackend(Backend):
         project cannot be read)."""
         from kedge.controller.windows import can_sync, matching_windows
 
+        name = (app.get("spec") or {}).get("project") or "default"
         try:
-            proj = self.get_project((app.get("spec") or {}).get("project") or "default")
+            proj = self.get_project(name)
         except KedgeError:
-            return None
+            return "Sync Allowed" if name == "default" else None  # the implicit default project
         if not matching_windows(proj, app) or can_sync(proj, app, manual=False):
             return "Sync Allowed"
         return "Manual Allowed" if can_sync(proj, app, manual=True) else "Sync Denied"
