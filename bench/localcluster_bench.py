@@ -4,7 +4,8 @@ Measures, and prints with the issue's targets:
 - memory per stored object and startup time from disk with N objects (default 100,000), in-process;
 - list of 10,000 objects in one namespace over HTTP, with and without a label selector;
 - create / merge-patch / server-side-apply throughput over HTTPS from one keep-alive client, against
-  a server running in its own process (``kedge localcluster serve``);
+  a server running in its own process (``kedge localcluster serve``, in memory; SSA also against
+  a server persisting to SQLite);
 - watch fan-out: 50 concurrent watchers, time until every one has seen every event.
 """
 
@@ -118,9 +119,10 @@ def bench_store(n: int) -> dict[str, float]:
 
 # ---------------------------------------------------------------------- HTTP against a server process
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, persistent: bool = False) -> None:
         self.tmp = tempfile.mkdtemp(prefix="kedge-lc-bench-http-")
         kc_path = os.path.join(self.tmp, "kubeconfig")
+        storage = ["--data-dir", os.path.join(self.tmp, "data")] if persistent else ["--in-memory"]
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -128,7 +130,7 @@ class Server:
                 "kedge",
                 "localcluster",
                 "serve",
-                "--in-memory",
+                *storage,
                 "--port",
                 "0",
                 "--no-simulate",
@@ -186,6 +188,41 @@ def request(
     )
     r = c.getresponse()
     return r.status, r.read()
+
+
+def bench_ssa_persistent(n_write: int) -> dict[str, float]:
+    """Server-side apply against a server that commits every write to SQLite."""
+    srv = Server(persistent=True)
+    out: dict[str, float] = {}
+    try:
+        c = srv.conn()
+        request(
+            c,
+            srv.token,
+            "POST",
+            "/api/v1/namespaces",
+            json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apply"}}).encode(),
+        )
+        for label, image in (
+            ("SSA create Deployment, SQLite (objects/s)", "nginx:1.25"),
+            ("SSA update Deployment, SQLite (objects/s)", "nginx:1.26"),
+        ):
+            bodies = [json.dumps(deployment(i, image)).encode() for i in range(n_write)]
+            t0 = time.perf_counter()
+            for i, b in enumerate(bodies):
+                st, resp = request(
+                    c,
+                    srv.token,
+                    "PATCH",
+                    f"/apis/apps/v1/namespaces/apply/deployments/web-{i:05d}?fieldManager=argocd-controller&force=true",
+                    b,
+                    "application/apply-patch+yaml",
+                )
+                assert st in (200, 201), resp[:300]
+            out[label] = n_write / (time.perf_counter() - t0)
+    finally:
+        srv.stop()
+    return out
 
 
 def bench_http(n_list: int, n_write: int, watchers: int, n_watch_events: int) -> dict[str, float]:
@@ -334,9 +371,12 @@ def main() -> None:
     results: dict[str, float] = {}
     results.update(bench_store(args.objects))
     results.update(bench_http(args.list, args.writes, args.watchers, args.watch_events))
+    results.update(bench_ssa_persistent(args.writes))
     targets = {
         "SSA create Deployment (objects/s)": (">=", 1000),
         "SSA update Deployment (objects/s)": (">=", 1000),
+        "SSA create Deployment, SQLite (objects/s)": (">=", 1000),
+        "SSA update Deployment, SQLite (objects/s)": (">=", 1000),
         "list 10k, no selector (s)": ("<", 0.5),
         "list 10k, label selector tier=even (s)": ("<", 0.5),
         "startup from disk (s)": ("<", 10),
