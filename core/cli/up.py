@@ -104,6 +104,8 @@ def _summary(console, runner) -> None:
     console.print(f"  Kubeconfig:       {runner.kubeconfig}")
     if runner.admin_password:
         console.print(f"  Admin password:   {runner.admin_password}  (user admin)")
+    else:
+        console.print("  Admin password:   yours (argocd-initial-admin-secret was removed)")
     if runner.example is not None:
         console.print(f"  Example repo:     {runner.example}")
     console.print()
