@@ -21,7 +21,7 @@ SKIP = {
     ("DELETE", "/api/v1/session"),
     ("PUT", "/api/v1/account/password"),
 }
-EXAMPLES = 15
+EXAMPLES = 10
 
 
 def test_openapi_fuzz(kube, tmp_path_factory):
