@@ -97,8 +97,12 @@ def cluster_from_kubeconfig(path: str | None, context: str) -> dict[str, Any]:
 @click.argument("context")
 @click.option("--name", help="Cluster name (default: the context name).")
 @click.option("--in-cluster", is_flag=True, help="Register it as https://kubernetes.default.svc.")
-@click.option("--managed-namespace", "namespaces", multiple=True,
-              help="Only manage these namespaces (argocd: --namespace; repeatable).")
+@click.option(
+    "--managed-namespace",
+    "namespaces",
+    multiple=True,
+    help="Only manage these namespaces (argocd: --namespace; repeatable).",
+)
 @click.option("--project", help="Scope the cluster to a project.")
 @click.option("--upsert", is_flag=True, help="Replace an existing cluster with the same server.")
 @click.option(
