@@ -59,6 +59,10 @@ def up(data_dir, port, address, kubeconfig, kube_context, namespace, no_example)
     stop = threading.Event()
 
     def _signal(signum, frame) -> None:
+        if stop.is_set():  # a second Ctrl-C: stop now (the cluster database is crash-safe)
+            import os
+
+            os._exit(130)
         stop.set()
 
     signal.signal(signal.SIGTERM, _signal)
