@@ -74,7 +74,7 @@ class Authorizer:
         self._version += 1
 
     def enforcer(self) -> Enforcer:
-        key = (id(self._settings.current), self._version)
+        key = (getattr(self._settings, "generation", id(self._settings.current)), self._version)
         enf = self._enforcer
         if enf is not None and key == self._key:
             return enf
