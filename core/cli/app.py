@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kedge.cli.client import SyncRequest, backend, client_command
+from kedge.cli.client import SyncRequest, backend, client_command, complete_app_names
 from kedge.cli.output import emit, emit_data, emit_table, fail, output_option
 
 
@@ -277,7 +277,7 @@ def create(name, file_, upsert, labels, annotations, set_finalizer, **flags):
 
 
 @app.command("set")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @_source_options
 @client_command
 def set_(name, **flags):
@@ -290,7 +290,7 @@ def set_(name, **flags):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option("--values", "values_files", multiple=True, help="Remove a Helm values file.")
 @click.option("--values-literal", is_flag=True, help="Remove the Helm values literal.")
 @click.option("-p", "--parameter", "parameters", multiple=True, help="Remove a Helm parameter.")
@@ -352,7 +352,7 @@ def unset(
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option("--patch", "patch_text", required=True, help="The patch (JSON or YAML).")
 @click.option(
     "--type",
@@ -384,7 +384,7 @@ def patch(name, patch_text, patch_type, output):
 
 
 @app.command()
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1, required=True, shell_complete=complete_app_names)
 @click.option(
     "--cascade/--no-cascade", default=True, show_default=True, help="Delete the app's resources too."
 )
@@ -456,7 +456,7 @@ def list_(selector, projects, repo, output):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option("--refresh", is_flag=True, help="Refresh (compare with Git) before showing.")
 @click.option("--hard-refresh", is_flag=True, help="Refresh and regenerate the manifests (no cache).")
 @click.option("--show-params", is_flag=True, help="Show Helm parameters.")
@@ -476,7 +476,7 @@ def get(name, refresh, hard_refresh, show_params, show_operation, output):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option("--hard", is_flag=True, help="Regenerate manifests without the cache.")
 @client_command
 def refresh(name, hard):
@@ -490,7 +490,7 @@ def refresh(name, hard):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option(
     "--local", type=click.Path(exists=True, file_okay=False), help="Compare with manifests in this directory."
 )
@@ -546,7 +546,7 @@ def diff(name, local, revision, server_side, refresh, hard_refresh, exit_code, c
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option(
     "--orphaned", is_flag=True, help="Only orphaned resources (in the destination namespace, not managed)."
 )
@@ -575,7 +575,7 @@ def resources(name, orphaned, output):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.option(
     "--source",
     type=click.Choice(["git", "live"]),
@@ -594,7 +594,7 @@ def manifests(name, source, revision):
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @output_option
 @client_command
 def history(name, output):
@@ -630,7 +630,7 @@ def _finish(b, name: str, want, timeout: float, since: str | None, output: str) 
 
 
 @app.command()
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_app_names)
 @click.option("--revision", help="Sync to this revision.")
 @click.option("--prune", is_flag=True, help="Delete resources no longer in Git.")
 @click.option("--dry-run", is_flag=True, help="Preview the apply without changing anything.")
@@ -746,7 +746,7 @@ def sync(
 
 
 @app.command()
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_app_names)
 @click.option("--health", is_flag=True, help="Wait for health.")
 @click.option("--sync", "sync_", is_flag=True, help="Wait for sync.")
 @click.option("--operation", is_flag=True, help="Wait for the pending operation.")
@@ -771,7 +771,7 @@ def wait(names, health, sync_, operation, suspended, degraded, selector, timeout
 
 
 @app.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.argument("history_id", required=False, type=int)
 @click.option("--prune", is_flag=True, help="Delete resources not in the target revision.")
 @click.option("--dry-run", is_flag=True, help="Preview only.")
@@ -798,7 +798,7 @@ def rollback(name, history_id, prune, dry_run, timeout, async_, output):
 
 
 @app.command("terminate-op")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @client_command
 def terminate_op(name):
     """Terminate the running operation of an application."""
@@ -833,7 +833,7 @@ def _resource_options(f):
 
 
 @actions.command("list")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @_resource_options
 @output_option
 @client_command
@@ -847,7 +847,7 @@ def actions_list(name, kind, group, resource_name, res_namespace, output):
 
 
 @actions.command("run")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_app_names)
 @click.argument("action")
 @_resource_options
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Action parameter (repeatable).")

@@ -295,8 +295,26 @@ def test_export_import_round_trip(kedge_cli, control_plane, cli_kube, tmp_path, 
     assert out.returncode == 1 and "nothing imported" in out.stderr
 
 
-def test_completion_and_context(kedge_cli):
+def test_completion_and_context(kedge_cli, kube_namespace):
     assert "_KEDGE_COMPLETE" in kedge_cli("completion", "bash").stdout
+    name = unique("compl")
+    kedge_cli(
+        "app",
+        "create",
+        name,
+        "--repo",
+        "https://git.example/x.git",
+        "--path",
+        "p",
+        "--dest-server",
+        "https://kubernetes.default.svc",
+        "--dest-namespace",
+        kube_namespace,
+    )
+    words = f"kedge app get {name[:6]}"
+    out = kedge_cli(extra_env={"_KEDGE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": "3"})
+    assert f"plain,{name}" in out.stdout.splitlines()
+    kedge_cli("app", "delete", name, "-y", "--no-cascade")
     assert "compdef" in kedge_cli("completion", "zsh").stdout
     assert "complete" in kedge_cli("completion", "fish").stdout
     assert kedge_cli("context").stdout.split() == ["CURRENT", "NAME", "SERVER"]

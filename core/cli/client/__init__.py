@@ -159,6 +159,35 @@ def client_command(f: Callable) -> Callable:
     return connection_options(wrapper)
 
 
+def complete_app_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of application names, with the connection flags typed so far.
+    Any failure (no cluster, not logged in) completes nothing, quietly."""
+    try:
+        ctx.meta[_META_KEY] = ConnOptions(
+            **{
+                field: ctx.params.get(
+                    "conn_" + field, kw.get("default", False if kw.get("is_flag") else None)
+                )
+                for _, field, kw in _OPTIONS
+            }
+        )
+        if ctx.meta[_META_KEY].namespace is None:
+            ctx.meta[_META_KEY].namespace = os.environ.get("KEDGE_NAMESPACE", DEFAULT_NAMESPACE)
+        with click.Context(click.Command("complete"), obj=ctx.obj) as c:
+            c.meta.update(ctx.meta)
+            b = backend()
+            try:
+                return [
+                    a["metadata"]["name"]
+                    for a in b.list_apps()
+                    if a["metadata"]["name"].startswith(incomplete)
+                ]
+            finally:
+                b.close()
+    except Exception:  # noqa: BLE001 - completion must never print errors into the shell
+        return []
+
+
 def options() -> ConnOptions:
     ctx = click.get_current_context()
     return ctx.meta.get(_META_KEY) or ConnOptions()
