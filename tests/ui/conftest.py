@@ -1,11 +1,10 @@
-"""Fixtures for the browser tests: one API server (serving the web UI) over a control-plane
-namespace of its own in the shared local cluster, the ``kedge up`` guestbook example
-repository registered as the Application ``guestbook``, and Debian's headless Chromium driven
-by Playwright. Screenshots go to ``artifacts/ui/`` (kept by CI)."""
+"""Fixtures for the browser tests: ``kedge up`` itself (local cluster, controller, repo server
+and API server serving the web UI, with its guestbook example) in a temporary data
+directory, plus a read-only user ``viewer``; and Debian's headless Chromium driven by
+Playwright. Screenshots go to ``artifacts/ui/<test>/`` (kept by CI)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -13,70 +12,64 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui_harness import CHROMIUM, PASSWORD, launch_chromium, start_server  # noqa: E402
+from ui_harness import CHROMIUM, PASSWORD, launch_chromium, start_kedge_up, wait_for  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "ui"
 
 
-@pytest.fixture(scope="session")
-def ui_kube(local_cluster):
-    from kedge.kube.client import KubeClient
+def merge_patch(ui, kind: str, name: str, data: dict) -> None:
+    """Merge ``data`` into a ConfigMap or Secret of the control-plane namespace."""
+    from kedge.kube.client import MERGE_PATCH
 
-    client = KubeClient.from_kubeconfig(str(local_cluster.kubeconfig_path))
-    yield client
-    client.close()
+    ui.kube.patch(ui.kube.resource_for("v1", kind), ui.namespace, name, {"data": data}, MERGE_PATCH)
 
 
 @pytest.fixture(scope="session")
-def ui(ui_kube, tmp_path_factory):
-    """The running server; users: admin (initial password) and ``viewer`` (role:readonly)."""
+def ui(tmp_path_factory):
+    """``kedge up`` running; users: admin (the initial password) and ``viewer`` (role:readonly)."""
+    import base64
+
     from kedge.auth import hash_password
 
-    ns = f"kedge-ui-{os.getpid() % 10000}"
-    ui_kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    ui_kube.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "argocd-rbac-cm", "namespace": ns},
-            "data": {"policy.csv": "g, viewer, role:readonly\n"},
-        }
-    )
-    ui_kube.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {"name": "argocd-secret", "namespace": ns},
-            "stringData": {"accounts.viewer.password": hash_password(PASSWORD, cost=4)},
-        }
-    )
-    server = start_server(
-        ui_kube, ns, tmp_path_factory.mktemp("ui-repo-cache"), extra_cm={"accounts.viewer": "login"}
-    )
-    yield server
-    server.stop()
+    server = start_kedge_up(tmp_path_factory.mktemp("kedge-up"))
+    try:
+        hashed = base64.b64encode(hash_password(PASSWORD, cost=4).encode()).decode()
+        merge_patch(server, "Secret", "argocd-secret", {"accounts.viewer.password": hashed})
+        merge_patch(server, "ConfigMap", "argocd-cm", {"accounts.viewer": "login"})
+        merge_patch(server, "ConfigMap", "argocd-rbac-cm", {"policy.csv": "g, viewer, role:readonly\n"})
+
+        def viewer_ready() -> bool:
+            with server.client() as c:
+                r = c.post("/api/v1/session", json={"username": "viewer", "password": PASSWORD})
+                if r.status_code != 200:
+                    return False
+                token = r.json()["token"]
+            with server.client(token) as c:
+                return (
+                    c.get("/api/v1/account/can-i/applications/get/default/guestbook").json()["value"] == "yes"
+                )
+
+        wait_for(viewer_ready, 30, 0.3)
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
-def guestbook(ui, ui_kube, tmp_path_factory):
-    """The ``kedge up`` example: (app name, repository working copy); the app is not synced."""
-    from kedge.up.example import create_repository
-
-    url, work = create_repository(tmp_path_factory.mktemp("ui-example"))
-    dest = f"{ui.namespace}-guestbook"
-    ui_kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": dest}})
-    app = {
-        "metadata": {"name": "guestbook", "labels": {"team": "web"}},
-        "spec": {
-            "project": "default",
-            "source": {"repoURL": url, "path": "guestbook", "targetRevision": "HEAD"},
-            "destination": {"server": "https://kubernetes.default.svc", "namespace": dest},
-        },
-    }
+def guestbook(ui):
+    """kedge up's example: (app name, repository working copy); labelled team=web, not synced."""
     with ui.client(ui.token()) as c:
-        r = c.post("/api/v1/applications", json=app)
+        wait_for(lambda: c.get("/api/v1/applications/guestbook").status_code == 200, 30, 0.2)
+        r = c.patch(
+            "/api/v1/applications/guestbook",
+            json={
+                "name": "guestbook",
+                "patch": '{"metadata":{"labels":{"team":"web"}}}',
+                "patchType": "merge",
+            },
+        )
         assert r.status_code == 200, r.text
-    return "guestbook", work
+    return "guestbook", ui.example
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +91,8 @@ class Shots:
         self.page = page
         self.dir = ARTIFACTS / name
         self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.glob("*.png"):
+            old.unlink()
         self.n = 0
 
     def __call__(self, label: str) -> Path:
@@ -109,8 +104,8 @@ class Shots:
 
 @pytest.fixture
 def page(browser, ui, request):
-    """A fresh browser context (no cookies) on a 1400x900 viewport; failing requests to other
-    hosts are recorded in ``page.external`` (there must be none), page errors in ``page.errors``."""
+    """A fresh browser context (no cookies) on a 1400x900 viewport; requests to other hosts
+    are recorded in ``page.external`` (there must be none), page errors in ``page.errors``."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=ui.url)
     pg = context.new_page()
     pg.errors = []

@@ -52,7 +52,7 @@ def test_filters_live_in_the_url(page, ui, guestbook):
     expect(page.locator("#app-name")).to_have_text(name)
 
 
-def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook, ui_kube):
+def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook):
     _, work = guestbook
     login(page, "admin", ui.admin_password)
     page.click("#new-app")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 
 from playwright.sync_api import expect
+from ui_harness import wait_for
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Lovelace",
@@ -135,7 +136,15 @@ def test_guestbook_story(page, ui, guestbook):
     shot("history")
     page.once("dialog", lambda d: d.accept())
     page.locator("#history tbody tr").last.get_by_role("button", name="Rollback").click()
-    expect(page.locator("#app-op")).to_contain_text("Succeeded", timeout=40000)
+    expect(page.locator(".toast.success", has_text="Rolling back to deployment")).to_be_visible()
+    with ui.client(ui.token()) as c:
+
+        def rolled_back() -> bool:
+            st = c.get(f"/api/v1/applications/{name}").json()["status"]
+            return len(st.get("history") or []) == 3 and st["operationState"]["phase"] == "Succeeded"
+
+        wait_for(rolled_back, 40, 0.2)
+    expect(page.locator("#app-op")).to_contain_text("Succeeded")
     page.click("#view-history")
     expect(rows).to_have_count(3, timeout=20000)
     expect(rows.first).to_contain_text(first_rev[:7])

@@ -12,28 +12,27 @@ from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
+from conftest import merge_patch  # noqa: E402
 from oidc_provider import OIDCProvider  # noqa: E402
+from ui_harness import wait_for  # noqa: E402
 
 
 def test_sso_login_button(page, ui, guestbook):
-    from kedge.kube.client import MERGE_PATCH
-
     provider = OIDCProvider(
         "kedge-ui",
         "ui-client-secret",
         ui.url + "/auth/callback",
         {"sub": "erin", "email": "erin@example.com", "groups": ["web-team"]},
     )
-    b = ui.backend
+
+    def oidc_issuer() -> str:
+        with ui.client() as c:
+            return (c.get("/api/v1/settings").json().get("oidcConfig") or {}).get("issuer", "")
+
     try:
         secret = base64.b64encode(b"ui-client-secret").decode()
-        b.client.patch(
-            b.client.resource_for("v1", "Secret"),
-            b.namespace,
-            "argocd-secret",
-            {"data": {"oidc.kedge.clientSecret": secret}},
-            MERGE_PATCH,
-        )
+        merge_patch(ui, "Secret", "argocd-secret", {"oidc.kedge.clientSecret": secret})
+        merge_patch(ui, "ConfigMap", "argocd-rbac-cm", {"policy.sso.csv": "g, web-team, role:readonly\n"})
         oidc = {
             "name": "Loopback IdP",
             "issuer": provider.issuer,
@@ -41,18 +40,8 @@ def test_sso_login_button(page, ui, guestbook):
             "clientSecret": "$oidc.kedge.clientSecret",
             "requestedScopes": ["openid", "email", "groups"],
         }
-        cm = b.client.resource_for("v1", "ConfigMap")
-        b.client.patch(
-            cm, b.namespace, "argocd-cm", {"data": {"oidc.config": yaml.safe_dump(oidc)}}, MERGE_PATCH
-        )
-        b.client.patch(
-            cm,
-            b.namespace,
-            "argocd-rbac-cm",
-            {"data": {"policy.sso.csv": "g, web-team, role:readonly\n"}},
-            MERGE_PATCH,
-        )
-        b.refresh_settings()
+        merge_patch(ui, "ConfigMap", "argocd-cm", {"oidc.config": yaml.safe_dump(oidc)})
+        wait_for(lambda: oidc_issuer() == provider.issuer, 30, 0.2)
 
         page.goto("/applications/guestbook")
         button = page.locator("#sso-login")
@@ -69,12 +58,6 @@ def test_sso_login_button(page, ui, guestbook):
         page.shots("sso-user")
     finally:
         page.external[:] = [u for u in page.external if not u.startswith(provider.issuer)]
-        b.client.patch(
-            b.client.resource_for("v1", "ConfigMap"),
-            b.namespace,
-            "argocd-cm",
-            {"data": {"oidc.config": None}},
-            MERGE_PATCH,
-        )
-        b.refresh_settings()
+        merge_patch(ui, "ConfigMap", "argocd-cm", {"oidc.config": None})
+        wait_for(lambda: oidc_issuer() == "", 30, 0.2)
         provider.stop()

@@ -43,10 +43,15 @@ def wait_for(cond, timeout: float = 20.0, step: float = 0.05):
 
 @dataclass
 class UIServer:
+    """A running Kedge: ``url``, the ``admin_password``, the control-plane ``namespace``, a
+    ``kube`` client of its cluster, and (in-process servers only) the ``backend``."""
+
     url: str
     backend: Any
     admin_password: str
     namespace: str
+    kube: Any = None
+    example: Path | None = None  # kedge up's guestbook working copy (commits are pushed)
     _stop: list = field(default_factory=list)
 
     def client(self, token: str | None = None):
@@ -110,7 +115,7 @@ def start_server(
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     wait_for(lambda: server.started, 15)
-    ui = UIServer(f"http://127.0.0.1:{port}", backend, backend.extras["initial_password"], namespace)
+    ui = UIServer(f"http://127.0.0.1:{port}", backend, backend.extras["initial_password"], namespace, kube)
 
     def stop() -> None:
         server.should_exit = True
@@ -118,6 +123,70 @@ def start_server(
         backend.stop()
 
     ui._stop.append(stop)
+    return ui
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_kedge_up(data_dir: Path, timeout: float = 90.0) -> UIServer:
+    """Run ``kedge up --data-dir DATA_DIR --port FREE`` (the product: local cluster, controller,
+    repo server, API server and the guestbook example in one process) until it says it is
+    ready; :meth:`UIServer.stop` interrupts it (Ctrl-C) and waits for it to exit."""
+    import re
+    import signal
+    import subprocess
+
+    from kedge.kube.client import KubeClient
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = data_dir / "kedge-up.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed by stop()
+    proc = subprocess.Popen(
+        ["kedge", "up", "--data-dir", str(data_dir), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        log.close()
+
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        if "Kedge is ready." in text and "Admin password:" in text:
+            break
+        if proc.poll() is not None:
+            stop()
+            raise RuntimeError(f"kedge up exited with {proc.returncode}:\n{text}")
+        time.sleep(0.1)
+    else:
+        stop()
+        raise RuntimeError(f"kedge up was not ready within {timeout}s:\n{text}")
+    password = re.search(r"Admin password:\s+(\S+)", text).group(1)
+    url = re.search(r"API server:\s+(http\S+)", text).group(1)  # as argocd-cm's url says
+    kube = KubeClient.from_kubeconfig(str(data_dir / "kubeconfig"))
+    ui = UIServer(url, None, password, "argocd", kube, data_dir / "example" / "guestbook")
+
+    def close() -> None:
+        kube.close()
+        stop()
+
+    ui._stop.append(close)
     return ui
 
 
