@@ -508,3 +508,87 @@ def test_partial_object_metadata_for_metadata_clients(api, kube_namespace):
         base + "/m", headers={"Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"}
     ).json()
     assert one["kind"] == "PartialObjectMetadata" and one["metadata"]["name"] == "m"
+
+
+def test_custom_resources_are_validated_against_their_schema(api):
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "pumps.example.org"},
+        "spec": {
+            "group": "example.org",
+            "scope": "Namespaced",
+            "names": {"plural": "pumps", "kind": "Pump"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "required": ["spec"],
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "required": ["mode"],
+                                    "properties": {
+                                        "mode": {"type": "string", "enum": ["fast", "slow"]},
+                                        "rate": {"type": "integer", "minimum": 1, "maximum": 10},
+                                        "label": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 8},
+                                    },
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    assert api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).status_code == 201
+    base = "/apis/example.org/v1/namespaces/default/pumps"
+    bad = {
+        "apiVersion": "example.org/v1",
+        "kind": "Pump",
+        "metadata": {"name": "p"},
+        "spec": {"mode": "turbo", "rate": 0, "label": "Bad1"},
+    }
+    r = api.post(base, json=bad)
+    assert r.status_code == 422 and r.json()["reason"] == "Invalid"
+    fields = {c["field"]: c["message"] for c in r.json()["details"]["causes"]}
+    assert fields["spec.mode"] == 'Unsupported value: "turbo": supported values: "fast", "slow"'
+    assert fields["spec.rate"] == "Invalid value: 0: spec.rate in body should be greater than or equal to 1"
+    assert "should match '^[a-z]+$'" in fields["spec.label"]
+    r = api.post(
+        base, json={"apiVersion": "example.org/v1", "kind": "Pump", "metadata": {"name": "p"}, "spec": {}}
+    )
+    assert r.status_code == 422 and r.json()["details"]["causes"][0] == {
+        "reason": "FieldValueRequired",
+        "message": "Required value",
+        "field": "spec.mode",
+    }
+    good = {
+        "apiVersion": "example.org/v1",
+        "kind": "Pump",
+        "metadata": {"name": "p"},
+        "spec": {"mode": "fast", "rate": 3},
+    }
+    assert api.post(base, json=good).status_code == 201
+    # a partial apply is checked as the merged object: "mode" stays from the first manager
+    r = api.patch(
+        base + "/p",
+        params={"fieldManager": "other", "force": "true"},
+        json={"apiVersion": "example.org/v1", "kind": "Pump", "metadata": {"name": "p"}, "spec": {"rate": 5}},
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+    assert r.status_code == 200 and r.json()["spec"] == {"mode": "fast", "rate": 5}
+    r = api.patch(
+        base + "/p",
+        content=b'{"spec": {"rate": 11}}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 422
+    assert (
+        api.delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/pumps.example.org").status_code
+        == 200
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -351,7 +352,7 @@ _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", in
 class _Node:
     """A schema compiled for fast walking."""
 
-    __slots__ = ("type", "props", "addl", "items", "preserve", "ios", "addl_any")
+    __slots__ = ("type", "props", "addl", "items", "preserve", "ios", "addl_any", "checks")
 
     def __init__(self) -> None:
         self.type: str | None = None
@@ -361,6 +362,117 @@ class _Node:
         self.preserve = False
         self.ios = False
         self.addl_any = False
+        #: value constraints (required, enum, bounds, lengths, pattern), None when there are none
+        self.checks: dict[str, Any] | None = None
+
+
+_CONSTRAINTS = (
+    "required",
+    "enum",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+)
+
+
+def _compile_checks(schema: dict[str, Any]) -> dict[str, Any] | None:
+    checks = {k: schema[k] for k in _CONSTRAINTS if k in schema}
+    if not checks:
+        return None
+    if "pattern" in checks:
+        try:
+            checks["pattern"] = (checks["pattern"], re.compile(checks["pattern"]))
+        except (re.error, TypeError):
+            del checks["pattern"]
+    return checks
+
+
+def _fmt(v: Any) -> str:
+    return f'"{v}"' if isinstance(v, str) else json.dumps(v)
+
+
+def _violations(o: Any, c: dict[str, Any], path: str) -> list[tuple[str, str, str]]:
+    """(field, message, reason) for each constraint ``o`` breaks, worded as the API server does."""
+    out: list[tuple[str, str, str]] = []
+    if "enum" in c and isinstance(c["enum"], list) and o not in c["enum"]:
+        allowed = ", ".join(_fmt(v) for v in c["enum"])
+        out.append(
+            (path, f"Unsupported value: {_fmt(o)}: supported values: {allowed}", "FieldValueNotSupported")
+        )
+    if isinstance(o, int | float) and not isinstance(o, bool):
+        lo, hi = c.get("minimum"), c.get("maximum")
+        if isinstance(lo, int | float) and (o < lo or (c.get("exclusiveMinimum") is True and o == lo)):
+            rel = "greater than" if c.get("exclusiveMinimum") is True else "greater than or equal to"
+            out.append(
+                (path, f"Invalid value: {_fmt(o)}: {path} in body should be {rel} {lo}", "FieldValueInvalid")
+            )
+        if isinstance(hi, int | float) and (o > hi or (c.get("exclusiveMaximum") is True and o == hi)):
+            rel = "less than" if c.get("exclusiveMaximum") is True else "less than or equal to"
+            out.append(
+                (path, f"Invalid value: {_fmt(o)}: {path} in body should be {rel} {hi}", "FieldValueInvalid")
+            )
+    if isinstance(o, str):
+        if isinstance(c.get("minLength"), int) and len(o) < c["minLength"]:
+            out.append(
+                (
+                    path,
+                    f"Invalid value: {_fmt(o)}: {path} in body should be at least {c['minLength']} chars long",
+                    "FieldValueInvalid",
+                )
+            )
+        if isinstance(c.get("maxLength"), int) and len(o) > c["maxLength"]:
+            out.append((path, f"Too long: may not be more than {c['maxLength']} bytes", "FieldValueTooLong"))
+        if "pattern" in c and not c["pattern"][1].search(o):
+            out.append(
+                (
+                    path,
+                    f"Invalid value: {_fmt(o)}: {path} in body should match '{c['pattern'][0]}'",
+                    "FieldValueInvalid",
+                )
+            )
+    if isinstance(o, list):
+        if isinstance(c.get("minItems"), int) and len(o) < c["minItems"]:
+            out.append(
+                (
+                    path,
+                    f"Invalid value: {len(o)}: {path} in body should have at least {c['minItems']} items",
+                    "FieldValueInvalid",
+                )
+            )
+        if isinstance(c.get("maxItems"), int) and len(o) > c["maxItems"]:
+            out.append(
+                (path, f"Too many: {len(o)}: must have at most {c['maxItems']} items", "FieldValueTooMany")
+            )
+    if isinstance(o, dict):
+        for req in c.get("required") or ():
+            if isinstance(req, str) and req not in o:
+                field = f"{path}.{req}" if path else req
+                out.append((field, "Required value", "FieldValueRequired"))
+        if isinstance(c.get("minProperties"), int) and len(o) < c["minProperties"]:
+            out.append(
+                (
+                    path,
+                    f"Invalid value: {len(o)}: {path} in body should have at least {c['minProperties']} properties",
+                    "FieldValueInvalid",
+                )
+            )
+        if isinstance(c.get("maxProperties"), int) and len(o) > c["maxProperties"]:
+            out.append(
+                (
+                    path,
+                    f"Too many: {len(o)}: must have at most {c['maxProperties']} items",
+                    "FieldValueTooMany",
+                )
+            )
+    return out
 
 
 _COMPILED: dict[int, tuple[dict[str, Any], _Node]] = {}
@@ -378,6 +490,7 @@ def _compile(schema: dict[str, Any], comps: dict[str, Any]) -> _Node:
     node.type = schema.get("type")
     node.preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
     node.ios = bool(schema.get("x-kubernetes-int-or-string"))
+    node.checks = _compile_checks(schema)
     props = schema.get("properties")
     if isinstance(props, dict):
         node.props = {k: _compile(v, comps) for k, v in props.items() if isinstance(v, dict)}
@@ -409,10 +522,13 @@ def check_object(
     *,
     prune: bool = False,
     lenient_strings: bool = True,
+    invalid: list[tuple[str, str, str]] | None = None,
 ) -> tuple[list[str], list[tuple[str, str, str]]]:
     """Walk ``obj`` along ``schema``: (paths of unknown fields, [(path, expected type, got)]).
 
     ``prune``: also delete the unknown fields (what the API server does for custom resources).
+    ``invalid``: when given, collects (field, message, reason) for values breaking the schema's
+    constraints (required, enum, minimum/maximum, lengths, pattern, item counts).
     Paths look like ``spec.template.spec.containers[0].foo``.
     """
     unknown: list[str] = []
@@ -455,6 +571,8 @@ def check_object(
             return
         if bad(o, n, path):
             return
+        if invalid is not None and n.checks is not None:
+            invalid.extend(_violations(o, n.checks, _path(path)))
         if type(o) is dict:
             props = n.props
             if props is not None:

@@ -466,6 +466,31 @@ class APIServer(WatchHandler):
             raise ApiError(400, "BadRequest", "strict decoding error: " + ", ".join(msgs))
         warnings.extend(m.replace('"', '\\"') for m in msgs)
 
+    def _check_constraints(self, info: ResourceInfo, obj: dict[str, Any]) -> None:
+        """A custom resource's values against its schema's constraints (required, enum, bounds,
+        lengths, patterns): 422 Invalid with one cause per violation, as the API server answers."""
+        if info.crd is None:
+            return
+        schema = self.openapi.schema_for(info)
+        if schema is None:
+            return
+        invalid: list[tuple[str, str, str]] = []
+        check_object(obj, schema[0], schema[1], lenient_strings=False, invalid=invalid)
+        if invalid:
+            name = (obj.get("metadata") or {}).get("name", "")
+            raise ApiError(
+                422,
+                "Invalid",
+                f'{info.kind}.{info.group} "{name}" is invalid: '
+                + ", ".join(f"{f}: {m}" for f, m, _ in invalid),
+                {
+                    "name": name,
+                    "group": info.group,
+                    "kind": info.kind,
+                    "causes": [{"reason": r, "message": m, "field": f} for f, m, r in invalid],
+                },
+            )
+
     def _parse_selectors(self, req: Request, info: ResourceInfo) -> tuple[list, list]:
         try:
             labels = parse_label_selector(req.query.get("labelSelector"))
@@ -623,6 +648,7 @@ class APIServer(WatchHandler):
                 "NotFound",
                 "the server could not find the requested resource: namespaced resources are created under /namespaces/<ns>/",
             )
+        self._check_constraints(info, obj)
         try:
             created = self.store.create_info(info, obj, self._manager(req), namespace=ns, dry_run=dry)
         except StoreError as e:
@@ -651,6 +677,7 @@ class APIServer(WatchHandler):
         if sub == "finalize":
             sub = ""
         self._validate_fields(req, info, obj, warnings)
+        self._check_constraints(info, obj)
         try:
             out = self.store.update_info(info, obj, sub, manager, namespace=ns, name=name, dry_run=dry)
         except StoreError as e:
@@ -705,6 +732,7 @@ class APIServer(WatchHandler):
                         raise
                     continue  # a controller wrote meanwhile: patch the fresh object
             self._validate_fields(req, info, new, warnings)
+            self._check_constraints(info, new)
             want_rv = (new.get("metadata") or {}).get("resourceVersion")
             explicit = bool(want_rv) and want_rv != live["metadata"].get("resourceVersion")
             try:
@@ -781,6 +809,7 @@ class APIServer(WatchHandler):
                 )
             except patching.PatchError as e:
                 raise self._patch_error(e, info, name) from None
+            self._check_constraints(info, new)
             try:
                 if live is None:
                     out = self.store.create_info(
