@@ -396,3 +396,36 @@ def test_sync_of_an_app_whose_project_is_missing_fails_cleanly(
     assert st["phase"] == "Failed"
     assert st["message"] == "Application referencing project nope which does not exist"
     assert live(kube, "v1", "ConfigMap", kube_namespace, "c") is None
+
+
+def test_prune_confirm_waits_for_approval(kube, sync_controller, control_ns, app_repo, kube_namespace):
+    careful = configmap("careful", annotations={"argocd.argoproj.io/sync-options": "Prune=confirm"})
+    app_repo.commit(files(configmap("stays"), careful), "two")
+    kube.apply(application("confirm", control_ns, app_repo.url, kube_namespace))
+    compared(kube, control_ns, "confirm")
+    ops.request_sync(kube, control_ns, "confirm")
+    assert finished(kube, control_ns, "confirm")["phase"] == "Succeeded"
+    wait_for(lambda: live(kube, "v1", "ConfigMap", kube_namespace, "careful"))
+    rev = app_repo.commit({"app/configmap-careful.yaml": None}, "remove careful")
+    sync_controller.refresh("confirm", hard=True)
+    wait_for(lambda: get_app(kube, control_ns, "confirm")["status"]["sync"].get("revision") == rev)
+    ops.request_sync(kube, control_ns, "confirm", prune=True, revision=rev)
+    wait_for(
+        lambda: (
+            "waiting for pruning confirmation of configmap/careful"
+            in (ops.get_app(kube, control_ns, "confirm")["status"].get("operationState") or {}).get(
+                "message", ""
+            )
+        )
+    )
+    assert live(kube, "v1", "ConfigMap", kube_namespace, "careful") is not None
+    kube.patch(
+        kube.resource_for(API, "Application"),
+        control_ns,
+        "confirm",
+        {"metadata": {"annotations": {"argocd.argoproj.io/deletion-approved": "2026-01-01T00:00:00Z"}}},
+    )
+    st = finished(kube, control_ns, "confirm")
+    assert st["phase"] == "Succeeded"
+    assert {r["name"]: r["status"] for r in st["syncResult"]["resources"]}["careful"] == "Pruned"
+    wait_for(lambda: live(kube, "v1", "ConfigMap", kube_namespace, "careful") is None)
