@@ -1,11 +1,11 @@
-// The applications store: the full list once (GET), then live changes from the SSE stream.
+// The applications store: the list (first screenful at once, the rest behind it), then live
+// changes from the SSE stream.
 import { api, watchApps } from "./api.js";
 
 const apps = new Map();
 const subs = new Set();
 let version = 0;
 const FIRST_PAGE = 200;
-const PAGE = 2500;
 let state = { loaded: false, loading: false, error: null, stream: "idle" };
 let stop = null;
 let pending = false;
@@ -33,23 +33,28 @@ export const store = {
     if (state.loaded || state.loading) return;
     state = { ...state, loading: true, error: null };
     emit();
-    // Page through the list (the API's limit/continue): the first screenful renders at once,
-    // the rest streams in behind it (state.partial until the last page).
+    // Two requests at once: the first screenful (limit=200) is drawn as soon as it arrives,
+    // while the whole list (one answer, no pagination round trips) loads behind it.
     try {
       performance.mark("kedge:list-start");
-      let cont = "";
-      let limit = FIRST_PAGE;
-      for (let page = 0; page < 10000; page++) {
-        const list = await api("/api/v1/applications", { query: { limit, continue: cont }, timeout: 120000 });
+      const whole = api("/api/v1/applications", { timeout: 120000 });
+      const first = api("/api/v1/applications", { query: { limit: FIRST_PAGE }, timeout: 60000 });
+      let done = false;
+      first.then((list) => {
+        if (done || !list.metadata?.continue) return;
         for (const a of list.items || []) apps.set(a.metadata.name, a);
-        cont = list.metadata?.continue || "";
-        if (page === 0) performance.mark("kedge:list-first-page");
-        state = { ...state, loaded: true, loading: !!cont, partial: !!cont };
+        performance.mark("kedge:list-first-page");
+        state = { ...state, loaded: true, loading: true, partial: true };
         emit();
-        if (!cont) break;
-        limit = PAGE;
-      }
+      }, () => {});
+      const list = await whole;
+      done = true;
+      apps.clear();
+      for (const a of list.items || []) apps.set(a.metadata.name, a);
+      if (!performance.getEntriesByName("kedge:list-first-page").length) performance.mark("kedge:list-first-page");
       performance.mark("kedge:list-loaded");
+      state = { ...state, loaded: true, loading: false, partial: false };
+      emit();
     } catch (e) {
       state = { ...state, loading: false, partial: false, error: e };
       emit();
