@@ -184,3 +184,19 @@ def test_event_window_is_bounded_and_old_watches_expire():
         assert seen == [s.resource_version - 2, s.resource_version - 1, s.resource_version]
     finally:
         s.close()
+
+
+def test_old_events_expire(store):
+    import time as _time
+
+    store.create(
+        "/v1/events",
+        {
+            "metadata": {"name": "old"},
+            "involvedObject": {"kind": "Pod", "name": "p"},
+            "lastTimestamp": "2020-01-01T00:00:00Z",
+        },
+    )
+    store.create("/v1/events", {"metadata": {"name": "new"}, "involvedObject": {"kind": "Pod", "name": "p"}})
+    assert store.expire_events(now=_time.time()) == 1
+    assert [e["metadata"]["name"] for e in store.list("/v1/events")] == ["new"]

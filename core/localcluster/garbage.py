@@ -8,6 +8,8 @@ thread fed by a queue of work items the store's writes produce:
 - ``("finalize", skey, ns, name)``: progress the ``foregroundDeletion``/``orphan`` finalizers.
 - ``("namespace", name)``: delete a terminating namespace's contents, then the namespace.
 - ``("sweep",)``: every ``gc_interval`` seconds, look for dangling owner references.
+- ``("expire_events",)``: every minute, delete Events older than ``event_ttl`` (as the API
+  server's one-hour event lease does), so a long-running cluster does not fill up with them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 loads = orjson.loads
 
 NS_KEY = "/namespaces"
+EVENT_KEYS = ("/events", "events.k8s.io/events")
+#: seconds between checks for expired Events
+EVENT_EXPIRY_CHECK = 60.0
 
 
 class GarbageCollector:
@@ -36,6 +41,7 @@ class GarbageCollector:
     _lock: threading.RLock
     _gc_q: queue.Queue[tuple[Any, ...] | None]
     _gc_interval: float
+    _event_ttl: float
     _closed: bool
     _data: dict[str, Any]
     _uids: dict[str, tuple[str, str, str]]
@@ -43,7 +49,7 @@ class GarbageCollector:
     registry: Any
 
     def _gc_loop(self) -> None:
-        last_sweep = time.monotonic()
+        last_sweep = last_expiry = time.monotonic()
         while True:
             try:
                 item = self._gc_q.get(timeout=self._gc_interval)
@@ -58,10 +64,41 @@ class GarbageCollector:
                 if time.monotonic() - last_sweep > self._gc_interval:
                     last_sweep = time.monotonic()
                     self._gc_step(("sweep",))
+                if time.monotonic() - last_expiry > EVENT_EXPIRY_CHECK:
+                    last_expiry = time.monotonic()
+                    self.expire_events()
             except StoreError:
                 pass
             except Exception:
                 log.exception("garbage collector step %r failed", item)
+
+    def expire_events(self, now: float | None = None) -> int:
+        """Delete Events whose last update is older than ``event_ttl`` seconds; returns how many."""
+        from datetime import datetime
+
+        cutoff = (now if now is not None else time.time()) - self._event_ttl
+        expired: list[tuple[str, str, str]] = []
+        with self._lock:
+            for skey in EVENT_KEYS:
+                for ns, bucket in self._data.get(skey, {}).items():
+                    for name, entry in bucket.items():
+                        obj = loads(entry.raw)
+                        ts = (
+                            obj.get("lastTimestamp")
+                            or obj.get("eventTime")
+                            or obj["metadata"].get("creationTimestamp")
+                        )
+                        try:
+                            t = datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
+                        except ValueError:
+                            continue
+                        if t < cutoff:
+                            expired.append((skey, ns, name))
+        for skey, ns, name in expired:
+            info = self._info_for_skey(skey)
+            if info is not None:
+                self._safe_delete(info, ns, name, "Background")
+        return len(expired)
 
     def _info_for_skey(self, skey: str) -> ResourceInfo | None:
         infos = self.registry.versions_of(skey)

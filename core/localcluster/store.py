@@ -208,6 +208,7 @@ class Store(GarbageCollector):
         event_window: int = 20000,
         event_window_bytes: int = 256 * 2**20,
         gc_interval: float = 5.0,
+        event_ttl: float = 3600.0,
     ) -> None:
         self.registry = Registry()
         self._lock = threading.RLock()
@@ -227,6 +228,7 @@ class Store(GarbageCollector):
         self._gc_q: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
         self._gc_thread: threading.Thread | None = None
         self._gc_interval = gc_interval
+        self._event_ttl = event_ttl
         self._closed = False
         self._ip_counter = 10
         self.path = path
