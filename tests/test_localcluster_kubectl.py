@@ -76,6 +76,11 @@ def test_bad_names_are_rejected_with_field_errors(kubectl, kube_namespace):
     assert "is invalid" in out.stderr and "metadata.name" in out.stderr and "metadata.labels" in out.stderr
 
 
+def test_auth_can_i_and_whoami(kubectl):
+    assert kubectl("auth", "can-i", "create", "deployments").stdout.strip() == "yes"
+    assert "system:masters" in kubectl("auth", "whoami").stdout
+
+
 def test_api_resources_and_versions(kubectl):
     out = kubectl("api-resources").stdout
     for line in (

@@ -36,6 +36,8 @@ class ResourceInfo:
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
     #: a CRD's spec.names.singular when it is not the lower-cased kind
     singular_name: str = ""
+    #: answered, never stored (access reviews): only "create"
+    virtual: bool = False
 
     @property
     def singular(self) -> str:
@@ -183,6 +185,34 @@ BUILTIN: tuple[ResourceInfo, ...] = (
         "status",
     ),
     _r("storage.k8s.io/v1", "CSINode", "csinodes", False, **_NO_GEN),
+    # reviews kubectl auth can-i / whoami ask for; answered, never stored
+    _r(
+        "authorization.k8s.io/v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        False,
+        verbs=("create",),
+        virtual=True,
+        **_NO_GEN,
+    ),
+    _r(
+        "authorization.k8s.io/v1",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        False,
+        verbs=("create",),
+        virtual=True,
+        **_NO_GEN,
+    ),
+    _r(
+        "authentication.k8s.io/v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        False,
+        verbs=("create",),
+        virtual=True,
+        **_NO_GEN,
+    ),
 )
 
 #: Group preferred-order for discovery (core first, like a real server).
@@ -204,6 +234,8 @@ GROUP_ORDER = [
     "node.k8s.io",
     "apiregistration.k8s.io",
     "certificates.k8s.io",
+    "authorization.k8s.io",
+    "authentication.k8s.io",
 ]
 
 

@@ -563,6 +563,8 @@ class Store(GarbageCollector):
         dry_run: bool = False,
         record_manager: bool = True,
     ) -> dict[str, Any]:
+        if info.virtual:
+            raise StoreError(405, "MethodNotAllowed", f"{info.plural} are answered, never stored")
         obj = loads(dumps(obj))
         obj = {"apiVersion": info.api_version, "kind": info.kind, **obj}
         obj["apiVersion"] = info.api_version
