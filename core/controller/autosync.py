@@ -53,13 +53,17 @@ def _strip_target(source: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def already_attempted(app: dict[str, Any], revisions: list[str]) -> tuple[bool, dict[str, Any]]:
-    """Whether the last operation synced these revision(s) of the current source(s); returns
-    (attempted, the last operationState)."""
+    """Whether the last operation synced these revision(s) of the current source(s) with the
+    current sync options; returns (attempted, the last operationState)."""
     st = (app.get("status") or {}).get("operationState") or {}
     result = st.get("syncResult") or {}
     spec = app.get("spec") or {}
     if not st or not result:
         return False, st
+    last_options = ((st.get("operation") or {}).get("sync") or {}).get("syncOptions") or []
+    automated = ((st.get("operation") or {}).get("initiatedBy") or {}).get("automated")
+    if automated and sorted(last_options) != sorted((spec.get("syncPolicy") or {}).get("syncOptions") or []):
+        return False, st  # the policy's options changed since: try again
     if spec.get("sources"):
         if result.get("revisions") != revisions:
             return False, st
