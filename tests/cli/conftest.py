@@ -130,6 +130,20 @@ def guestbook_repo(tmp_path):
 
 
 @pytest.fixture
+def read(cli_kube, control_plane):
+    """``read(kind, name)``: an argoproj.io object of the control plane, read in-process (tests
+    check state this way; the CLI itself is exercised by the command under test)."""
+    ns, _ = control_plane
+
+    def get(kind: str, name: str):
+        obj = cli_kube.get(cli_kube.resource_for("argoproj.io/v1alpha1", kind), ns, name)
+        assert obj is not None, f"{kind} {name} not found"
+        return obj
+
+    return get
+
+
+@pytest.fixture
 def kedge_cli(local_cluster, control_plane, tmp_path):
     ns, _ = control_plane
     home = tmp_path / "home"

@@ -9,17 +9,13 @@ import yaml
 from conftest import unique, wait_for
 
 
-def _app(kedge_cli, name):
-    return json.loads(kedge_cli("app", "get", name, "-o", "json").stdout)
-
-
-def _reconciled(kedge_cli, name):
+def _reconciled(read, name):
     return wait_for(
-        lambda: (a := _app(kedge_cli, name)).get("status", {}).get("sync", {}).get("revision") and a
+        lambda: (a := read("Application", name)).get("status", {}).get("sync", {}).get("revision") and a
     )
 
 
-def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo, kube_namespace):
+def test_create_get_diff_sync_history(kedge_cli, read, cli_controller, guestbook_repo, kube_namespace):
     name = unique("gb")
     kedge_cli(
         "app",
@@ -34,10 +30,14 @@ def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo,
         "--dest-namespace",
         kube_namespace,
     )
-    a = _reconciled(kedge_cli, name)
+    a = _reconciled(read, name)
     assert a["spec"]["source"] == {"repoURL": guestbook_repo.url, "path": "guestbook"}
     assert a["status"]["sync"]["status"] == "OutOfSync"
 
+    as_json = json.loads(kedge_cli("app", "get", name, "-o", "json").stdout)
+    assert as_json["metadata"]["name"] == name and as_json["status"]["sync"]["status"] == "OutOfSync"
+    as_yaml = yaml.safe_load(kedge_cli("app", "list", "-o", "yaml").stdout)
+    assert name in [a["metadata"]["name"] for a in as_yaml]
     listed = kedge_cli("app", "list").stdout
     header = listed.splitlines()[0].split()
     assert header[:6] == ["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "STATUS", "HEALTH"]
@@ -158,7 +158,7 @@ def test_create_get_diff_sync_history(kedge_cli, cli_controller, guestbook_repo,
     assert out.returncode == 1 and "no-such-action" in out.stderr
 
 
-def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, kube_namespace):
+def test_set_unset_patch_and_delete(kedge_cli, read, cli_controller, guestbook_repo, kube_namespace):
     name = unique("set")
     kedge_cli(
         "app",
@@ -183,7 +183,7 @@ def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, k
         "-l",
         "team=a",
     )
-    spec = _app(kedge_cli, name)["spec"]
+    spec = read("Application", name)["spec"]
     assert spec["syncPolicy"] == {
         "automated": {"prune": True, "selfHeal": True},
         "syncOptions": ["CreateNamespace=true"],
@@ -193,22 +193,22 @@ def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, k
     assert name not in kedge_cli("app", "list", "-l", "team=b").stdout
 
     kedge_cli("app", "set", name, "--revision", "main", "--sync-policy", "none", "--helm-set", "x=y")
-    spec = _app(kedge_cli, name)["spec"]
+    spec = read("Application", name)["spec"]
     assert spec["source"]["targetRevision"] == "main"
     assert "automated" not in spec["syncPolicy"]
     assert [p["name"] for p in spec["source"]["helm"]["parameters"]] == ["replicas", "x"]
 
     kedge_cli("app", "unset", name, "-p", "replicas", "-p", "x")
-    assert "helm" not in _app(kedge_cli, name)["spec"]["source"]
+    assert "helm" not in read("Application", name)["spec"]["source"]
 
     kedge_cli(
         "app", "patch", name, "--patch", '[{"op": "replace", "path": "/spec/source/path", "value": "other"}]'
     )
-    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "other"
+    assert read("Application", name)["spec"]["source"]["path"] == "other"
     kedge_cli(
         "app", "patch", name, "--type", "merge", "--patch", '{"spec": {"source": {"path": "guestbook"}}}'
     )
-    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "guestbook"
+    assert read("Application", name)["spec"]["source"]["path"] == "guestbook"
 
     # a second create with a different spec needs --upsert, the same spec is fine
     args = [
@@ -227,14 +227,14 @@ def test_set_unset_patch_and_delete(kedge_cli, cli_controller, guestbook_repo, k
     out = kedge_cli(*args, check=False)
     assert out.returncode != 0 and "use upsert flag" in out.stderr
     kedge_cli(*args, "--upsert")
-    assert _app(kedge_cli, name)["spec"]["source"]["path"] == "elsewhere"
+    assert read("Application", name)["spec"]["source"]["path"] == "elsewhere"
 
     kedge_cli("app", "delete", name, "-y", "--no-cascade", "--wait")
     out = kedge_cli("app", "get", name, check=False)
     assert out.returncode == 1 and out.stderr.startswith("Error: ") and "not found" in out.stderr
 
 
-def test_create_from_file_and_bad_input(kedge_cli, tmp_path, guestbook_repo, kube_namespace):
+def test_create_from_file_and_bad_input(kedge_cli, read, tmp_path, guestbook_repo, kube_namespace):
     name = unique("file")
     doc = {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -249,7 +249,7 @@ def test_create_from_file_and_bad_input(kedge_cli, tmp_path, guestbook_repo, kub
     f = tmp_path / "app.yaml"
     f.write_text(yaml.safe_dump(doc))
     assert f"application '{name}' created" in kedge_cli("app", "create", "-f", str(f)).stdout
-    assert _app(kedge_cli, name)["spec"]["source"]["targetRevision"] == "HEAD"
+    assert read("Application", name)["spec"]["source"]["targetRevision"] == "HEAD"
 
     doc["spec"]["syncPolicy"] = {"retry": {"limit": "five"}}
     doc["metadata"]["name"] = unique("bad")
@@ -276,7 +276,7 @@ def test_create_from_file_and_bad_input(kedge_cli, tmp_path, guestbook_repo, kub
 
 
 def test_diff_local_and_rollback(
-    kedge_cli, cli_controller, cli_kube, guestbook_repo, kube_namespace, tmp_path
+    kedge_cli, read, cli_controller, cli_kube, guestbook_repo, kube_namespace, tmp_path
 ):
     name = unique("rb")
     kedge_cli(
@@ -292,10 +292,10 @@ def test_diff_local_and_rollback(
         "--dest-namespace",
         kube_namespace,
     )
-    _reconciled(kedge_cli, name)
+    _reconciled(read, name)
     # selective sync by label: only the Service carries tier=frontend
     kedge_cli("app", "sync", name, "--label", "tier=frontend", "--timeout", "60")
-    done = _app(kedge_cli, name)["status"]["operationState"]["syncResult"]["resources"]
+    done = read("Application", name)["status"]["operationState"]["syncResult"]["resources"]
     assert [(r["kind"], r["name"]) for r in done] == [("Service", "guestbook-ui")]
     out = kedge_cli("app", "sync", name, "--label", "tier=none", check=False)
     assert out.returncode == 1 and "no resources of application" in out.stderr
@@ -313,7 +313,7 @@ def test_diff_local_and_rollback(
     kedge_cli("app", "sync", name, "--revision", second, "--timeout", "60")
     out = kedge_cli("app", "rollback", name, "0", "--timeout", "60")
     assert "Phase:              Succeeded" in out.stdout
-    a = _app(kedge_cli, name)
+    a = read("Application", name)
     assert a["status"]["operationState"]["syncResult"]["revision"] == first
     assert a["status"]["history"][-1]["revision"] == first
     assert a["status"]["history"][-2]["revision"] == second

@@ -18,7 +18,7 @@ def _decoded(secret):
     return {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
 
 
-def test_projects_roles_tokens_windows(kedge_cli, control_plane, cli_kube):
+def test_projects_roles_tokens_windows(kedge_cli, read, control_plane, cli_kube):
     ns, _ = control_plane
     p = unique("team")
     kedge_cli(
@@ -40,7 +40,7 @@ def test_projects_roles_tokens_windows(kedge_cli, control_plane, cli_kube):
     assert "Team A" in row and "2 destinations" in row and "2 repos" in row
     got = kedge_cli("proj", "get", p).stdout
     assert "Repositories:                 https://git.example/a.git, https://git.example/b.git" in got
-    spec = json.loads(kedge_cli("proj", "get", p, "-o", "json").stdout)["spec"]
+    spec = read("AppProject", p)["spec"]
     assert spec["destinations"][1] == {"name": "in-cluster", "namespace": "extra"}
 
     kedge_cli("proj", "role", "create", p, "ci", "--description", "CI bot")
@@ -53,10 +53,10 @@ def test_projects_roles_tokens_windows(kedge_cli, control_plane, cli_kube):
 
     claims = TokenIssuer(secret["server.secretkey"]).verify(token)
     assert claims.subject == f"proj:{p}:ci" and claims.expires_at - claims.issued_at == 3600
-    roles = json.loads(kedge_cli("proj", "get", p, "-o", "json").stdout)["spec"]["roles"]
+    roles = read("AppProject", p)["spec"]["roles"]
     assert roles[0]["jwtTokens"][0]["iat"] == claims.issued_at
     kedge_cli("proj", "role", "delete-token", p, "ci", str(claims.issued_at))
-    roles = json.loads(kedge_cli("proj", "get", p, "-o", "json").stdout)["spec"]["roles"]
+    roles = read("AppProject", p)["spec"]["roles"]
     assert not roles[0].get("jwtTokens")
 
     kedge_cli(
