@@ -272,6 +272,7 @@ def create(name, file_, upsert, labels, annotations, set_finalizer, **flags):
             meta.setdefault("finalizers", []).append("resources-finalizer.argocd.argoproj.io")
         doc.setdefault("apiVersion", "argoproj.io/v1alpha1")
         _validate(doc, file_ or "flags")
+    for doc in docs:  # every document is valid: now write them
         created = b.create_app(doc, upsert=upsert)
         click.echo(f"application '{created['metadata']['name']}' created")
 

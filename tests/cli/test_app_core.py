@@ -258,6 +258,13 @@ def test_create_from_file_and_bad_input(kedge_cli, read, tmp_path, guestbook_rep
     assert out.returncode != 0 and "spec.syncPolicy.retry.limit" in out.stderr
     assert kedge_cli("app", "get", doc["metadata"]["name"], check=False).returncode == 1
 
+    # two documents, the second invalid: nothing is created
+    good = {**doc, "metadata": {"name": unique("good")}, "spec": {**doc["spec"], "syncPolicy": {}}}
+    f.write_text(yaml.safe_dump_all([good, doc]))
+    out = kedge_cli("app", "create", "-f", str(f), check=False)
+    assert out.returncode != 0 and "spec.syncPolicy.retry.limit" in out.stderr
+    assert kedge_cli("app", "get", good["metadata"]["name"], check=False).returncode == 1
+
     f.write_text("kind: [unclosed")
     out = kedge_cli("app", "create", "-f", str(f), check=False)
     assert out.returncode == 1 and "not valid YAML" in out.stderr
