@@ -17,7 +17,16 @@ setup(
     package_dir={"kedge": "core", "kedge.builtin": "plugins/builtin", "kedge.lualib": "lua"},
     package_data={
         "kedge.lualib": ["**/*.lua", "**/*.yaml", "**/*.yml", "**/*.json"],
-        "kedge": ["**/*.yaml", "**/*.json", "**/*.html", "**/*.js", "**/*.css", "**/*.svg", "**/*.csv", "**/*.conf"],
+        "kedge": [
+            "**/*.yaml",
+            "**/*.json",
+            "**/*.html",
+            "**/*.js",
+            "**/*.css",
+            "**/*.svg",
+            "**/*.csv",
+            "**/*.conf",
+        ],
         "kedge.builtin": ["**/*.yaml", "**/*.json", "**/*.lua"],
         "kedge.server.ui": ["static/vendor/*.txt"],  # licences of the vendored JS libraries
     },
