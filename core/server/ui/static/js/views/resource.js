@@ -102,6 +102,11 @@ function Manifest({ app, node, which, managed }) {
 
 export function ResourcePanel({ app, node, tab, onClose }) {
   const r = node.ref;
+  useEffect(() => {
+    const key = (e) => { if (e.key === "Escape" && !document.querySelector(".modal")) onClose(); };
+    document.addEventListener("keydown", key);
+    return () => document.removeEventListener("keydown", key);
+  }, [onClose]);
   const isManaged = node.managed;
   const m = useLoad(() => (isManaged
     ? api(appPath(app.metadata.name, "/managed-resources"), { query: { group: r.group || "", kind: r.kind, namespace: r.namespace || "", name: r.name } }).then((x) => (x.items || [])[0] || null)

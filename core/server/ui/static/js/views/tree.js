@@ -83,7 +83,25 @@ export function TreeGraph({ app, treeNodes, selected, onSelect }) {
     if (n.group) { const s = new Set(expanded); s.add(n.id); setExpanded(s); return; }
     onSelect(n.id === "app" ? null : n);
   };
-  return html`<div class="graph-wrap" tabindex="-1"><div class="graph" style=${{ width: g.width + "px", height: g.height + "px" }} role="tree" aria-label="Resource tree">
+  // Arrow keys move between nodes: Up/Down within the drawing order, Left to the parent,
+  // Right to the first child. Enter/Space open the node (it is a button).
+  const onKey = (e) => {
+    if (!["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) return;
+    const el = e.target.closest && e.target.closest(".node");
+    if (!el) return;
+    const n = g.nodes.find((x) => x.id === el.dataset.id);
+    const byY = g.nodes.filter((x) => x.depth === n.depth).sort((a, b) => a.y - b.y);
+    let next = null;
+    if (e.key === "ArrowUp") next = byY[byY.indexOf(n) - 1];
+    if (e.key === "ArrowDown") next = byY[byY.indexOf(n) + 1];
+    if (e.key === "ArrowLeft") next = (g.edges.find(([, c]) => c === n) || [])[0];
+    if (e.key === "ArrowRight") next = n.children[0];
+    if (!next) return;
+    e.preventDefault();
+    const target = e.currentTarget.querySelector(`.node[data-id="${CSS.escape(next.id)}"]`);
+    if (target) { target.focus(); target.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  };
+  return html`<div class="graph-wrap" tabindex="-1" onKeyDown=${onKey}><div class="graph" style=${{ width: g.width + "px", height: g.height + "px" }} role="tree" aria-label="Resource tree">
     <svg class="edges" width=${g.width} height=${g.height} aria-hidden="true">
       ${g.edges.map(([a, b]) => {
         const x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2, x2 = b.x, y2 = b.y + NODE_H / 2, mx = (x1 + x2) / 2;
@@ -92,7 +110,7 @@ export function TreeGraph({ app, treeNodes, selected, onSelect }) {
     </svg>
     ${g.nodes.map((n) => html`<button key=${n.id} role="treeitem" aria-level=${n.depth + 1}
       class=${"node" + (n.id === selected ? " selected" : "") + (n.group ? " group" : "") + (n.id === "app" ? " root" : "")}
-      data-kind=${n.kind} data-name=${n.name} style=${{ left: n.x + "px", top: n.y + "px", width: NODE_W + "px", height: NODE_H + "px" }}
+      data-kind=${n.kind} data-name=${n.name} data-id=${n.id} style=${{ left: n.x + "px", top: n.y + "px", width: NODE_W + "px", height: NODE_H + "px" }}
       title=${n.group ? "Show all " + n.name : `${n.kind} ${n.namespace ? n.namespace + "/" : ""}${n.name}`} onClick=${() => click(n)}>
       <${KindIcon} kind=${n.kind} size="34" />
       <span class="node-text"><span class="node-name ellipsis">${n.name}</span><span class="node-kind">${n.kind}${n.group ? " · click to expand" : ""}</span></span>
