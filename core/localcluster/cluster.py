@@ -193,6 +193,7 @@ class LocalCluster:
         if not self._server.started:
             raise KedgeError("the local cluster's HTTP server did not start")
         self._write_kubeconfig()
+        threading.Thread(target=self._warm_up, name="localcluster-warmup", daemon=True).start()
         if self.simulate:
             self._start_simulator()
         log.info("local cluster serving on %s", self.url)
@@ -222,6 +223,27 @@ class LocalCluster:
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
+
+    def _warm_up(self) -> None:
+        """Build the validation schemas and OpenAPI documents clients ask for first (importing the
+        client models behind them takes about a second), so the first requests do not wait."""
+        try:
+            registry = self.app.store.registry
+            for key in (
+                "/v1/configmaps",
+                "/v1/services",
+                "/v1/pods",
+                "apps/v1/deployments",
+                "/v1/namespaces",
+                "/v1/secrets",
+            ):
+                info = registry.get(key)
+                if info is not None:
+                    self.app.openapi.schema_for(info)
+            for path in ("api/v1", "apis/apps/v1"):
+                self.app.openapi.doc(path)
+        except Exception:  # only an optimisation
+            log.debug("warm-up failed", exc_info=True)
 
     def _abort_connections(self) -> None:
         """Drop idle keep-alive connections at once: a TLS close waits for the peer, which would
