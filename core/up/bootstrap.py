@@ -32,9 +32,15 @@ class BootstrapResult:
 
 
 def install_crds(client: KubeClient, timeout: float = 30.0) -> None:
+    """Apply Kedge's argoproj.io CRDs (updating earlier Kedge versions of them) and wait until
+    they are served. CRDs someone else installed (Argo CD) are left as they are."""
     from kedge.manifests import crds
 
+    crd_res = client.resource_for("apiextensions.k8s.io/v1", "CustomResourceDefinition")
     for crd in crds():
+        existing = client.get(crd_res, None, crd["metadata"]["name"]) if crd_res is not None else None
+        if existing is not None and not _ours(existing):
+            continue  # Argo CD's own CRDs serve Kedge as well: never overwrite them
         client.apply(crd, field_manager="kedge-up")
     deadline = time.monotonic() + timeout
     for kind in ("Application", "AppProject", "ApplicationSet"):
@@ -42,6 +48,12 @@ def install_crds(client: KubeClient, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise KedgeError(f"the cluster did not start serving {kind} within {timeout:.0f}s")
             time.sleep(0.1)
+
+
+def _ours(obj: dict[str, Any]) -> bool:
+    """Whether Kedge wrote this object (a ``kedge-*`` field manager owns part of it)."""
+    managers = [m.get("manager", "") for m in (obj.get("metadata") or {}).get("managedFields") or []]
+    return not managers or any(m.startswith("kedge") for m in managers)
 
 
 def _create_if_missing(client: KubeClient, obj: dict[str, Any]) -> bool:

@@ -236,3 +236,31 @@ def test_up_with_an_existing_cluster(tmp_path, local_cluster):
         assert r.status_code == 200 and r.json()["token"]
     finally:
         assert up.stop() == 0
+
+
+def test_bootstrap_leaves_foreign_crds_alone(tmp_path):
+    """An Argo CD installation's CRDs are never overwritten; Kedge's own are applied."""
+    import copy
+
+    from kedge.kube.client import KubeClient
+    from kedge.localcluster.cluster import LocalCluster
+    from kedge.manifests import crds
+    from kedge.up.bootstrap import bootstrap
+
+    with LocalCluster(in_memory=True, kubeconfig_path=tmp_path / "kubeconfig") as lc:
+        client = KubeClient.from_kubeconfig(lc.kubeconfig_path)
+        foreign = copy.deepcopy(next(c for c in crds() if c["metadata"]["name"] == "appprojects.argoproj.io"))
+        foreign["metadata"]["labels"] = {"app.kubernetes.io/part-of": "argocd"}
+        client.apply(foreign, field_manager="argocd-server")
+        result = bootstrap(client, "argocd")
+        assert result.created_secret and result.admin_password
+        res = client.resource_for("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        managers = {
+            n: {m["manager"] for m in client.get(res, None, n)["metadata"]["managedFields"]}
+            for n in ("appprojects.argoproj.io", "applications.argoproj.io")
+        }
+        assert managers["appprojects.argoproj.io"] == {"argocd-server"}
+        assert "kedge-up" in managers["applications.argoproj.io"]
+        again = bootstrap(client, "argocd")  # idempotent: the same password, no new secret
+        assert not again.created_secret and again.admin_password == result.admin_password
+        client.close()
