@@ -222,7 +222,7 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
             .get("status")
             == "OutOfSync"
         ),
-        30,
+        60,
     )
     # manifests: Secret data masked
     m = admin.get(f"/api/v1/applications/{name}/manifests")
@@ -248,7 +248,7 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
             n["kind"] == "ReplicaSet"
             for n in admin.get(f"/api/v1/applications/{name}/resource-tree").json()["nodes"]
         ),
-        30,
+        60,
     )
     tree = admin.get(f"/api/v1/applications/{name}/resource-tree").json()
     kinds = {n["kind"] for n in tree["nodes"]}
@@ -259,7 +259,7 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
             and all(i["liveState"] != "null" for i in r["items"])
             and r
         ),
-        30,
+        60,
     )
     text = json.dumps(mr)
     assert "s3cr3t" not in text and "bGl2ZS1zM2NyM3Q" not in text and SECRET["data"]["token"] not in text
@@ -307,7 +307,7 @@ def test_reconciled_app_views(server, admin, work_repo, kube_namespace):
             n["kind"] == "Pod"
             for n in admin.get(f"/api/v1/applications/{name}/resource-tree").json()["nodes"]
         ),
-        30,
+        60,
     )
     r = admin.get(f"/api/v1/applications/{name}/logs?kind=Deployment&resourceName=web&tailLines=10")
     assert r.status_code == 200, r.text
