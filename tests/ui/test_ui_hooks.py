@@ -67,3 +67,35 @@ def test_operation_shows_hooks_and_waves(page, ui, guestbook):
     expect(table.locator("tr", has_text="Deployment").locator("td").nth(1)).to_have_text("0")
     expect(table.locator("tbody tr").first).to_contain_text("db-migrate")  # the hook ran first
     page.shots("hooks-and-waves")
+
+
+def test_sync_dialog_options_reach_the_operation(page, ui, guestbook):
+    name, _ = guestbook
+    login(page, "admin", ui.admin_password)
+    page.goto(f"/applications/{name}")
+    page.click("#btn-sync")
+    page.check("#sync-dry-run")
+    page.check("#sync-prune")
+    page.check("#sync-ssa")
+    page.check("#sync-apply-oos")
+    page.get_by_role("button", name="none").click()
+    expect(page.locator("#sync-submit")).to_be_disabled()  # nothing selected
+    page.locator(".sync-resources label", has_text="Service").locator("input").check()
+    page.shots("sync-options")
+    page.click("#sync-submit")
+    with ui.client(ui.token()) as c:
+
+        def dry_run_done():
+            op = c.get(f"/api/v1/applications/{name}").json()["status"].get("operationState") or {}
+            sync = (op.get("operation") or {}).get("sync") or {}
+            return op if sync.get("dryRun") and op.get("phase") in ("Succeeded", "Failed", "Error") else None
+
+        op = wait_for(dry_run_done, 40, 0.2)
+    sync = op["operation"]["sync"]
+    assert sync["prune"] is True
+    assert set(sync["syncOptions"]) == {"ServerSideApply=true", "ApplyOutOfSyncOnly=true"}
+    assert [r["kind"] for r in sync["resources"]] == ["Service"]
+    page.click("#view-operation")
+    options = page.locator("#operation dl")
+    expect(options).to_contain_text("dry run")
+    expect(options).to_contain_text("ServerSideApply=true")

@@ -104,7 +104,7 @@ export function AppEditor({ app, onClose, onSaved }) {
     </div>
     ${tab === "form" ? html`<div class="form-grid">
       ${FIELDS.map(([p, label, ph]) => html`<label key=${p} class=${apiError && apiError.field === p ? "has-error" : ""}>${label}
-        ${p === "spec.project" && projects.length ? html`<select data-field=${p} value=${get(doc, p) || ""} onChange=${(e) => update(p, e.target.value)}>${projects.map((x) => html`<option value=${x}>${x}</option>`)}</select>`
+        ${p === "spec.project" && projects.length ? html`<select data-field=${p} value=${get(doc, p) || "default"} onChange=${(e) => update(p, e.target.value)}>${[...new Set(["default", ...projects, get(doc, p) || "default"])].map((x) => html`<option value=${x}>${x}</option>`)}</select>`
           : html`<input data-field=${p} placeholder=${ph} value=${get(doc, p) || ""} disabled=${editing && p === "metadata.name"} onInput=${(e) => update(p, e.target.value)} />`}
         ${apiError && apiError.field === p ? html`<span class="field-error" role="alert">${apiError.message}</span>` : null}</label>`)}
       <label class="check"><input type="checkbox" id="auto-sync" checked=${auto} onChange=${(e) => update("spec.syncPolicy", e.target.checked ? { automated: { prune: false, selfHeal: false } } : null)} /> Automated sync</label>
