@@ -112,6 +112,8 @@ def _summary(console, runner) -> None:
         console.print("  Admin password:   yours (argocd-initial-admin-secret was removed)")
     if runner.example is not None:
         console.print(f"  Example repo:     {runner.example}")
+    for w in runner.warnings:
+        console.print(f"  [yellow]Warning:[/] {w}")
     console.print()
     console.print("Next steps:")
     console.print(f"  kedge login {runner.api_url.split('://', 1)[1]} --plaintext --username admin")

@@ -53,6 +53,7 @@ class Up:
         self.api_url: str | None = None
         self.admin_password: str | None = None
         self.example: Path | None = None
+        self.warnings: list[str] = []
         self._stops: list[tuple[str, Callable[[], None]]] = []
 
     def start(self, step: Callable[[str], None] = lambda _: None) -> None:
@@ -110,13 +111,16 @@ class Up:
         if o.example and not (o.data_dir / EXAMPLE_MARKER).exists():
             step("Creating the guestbook example")
             from kedge.up import example
-
-            repo_url, work = example.create_repository(o.data_dir)
             from kedge.up.bootstrap import _create_if_missing
 
-            _create_if_missing(self.client, example.application(o.namespace, repo_url))
-            (o.data_dir / EXAMPLE_MARKER).write_text(repo_url + "\n")
-            self.example = work
+            try:
+                repo_url, work = example.create_repository(o.data_dir)
+                _create_if_missing(self.client, example.application(o.namespace, repo_url))
+            except KedgeError as exc:  # Kedge works without its example: say why and go on
+                self.warnings.append(f"the guestbook example was not created: {exc}")
+            else:
+                (o.data_dir / EXAMPLE_MARKER).write_text(repo_url + "\n")
+                self.example = work
         elif (o.data_dir / "example" / "guestbook").exists():
             self.example = o.data_dir / "example" / "guestbook"
 

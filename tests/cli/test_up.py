@@ -16,8 +16,9 @@ from gitservers import free_port
 
 
 class UpProcess:
-    def __init__(self, data_dir, port, *extra):
+    def __init__(self, data_dir, port, *extra, env_extra=None):
         env = {**os.environ, "HOME": str(data_dir.parent), "KEDGE_CONFIG": str(data_dir.parent / "cfg")}
+        env.update(env_extra or {})
         self.proc = subprocess.Popen(
             [*kedge_command(), "up", "--data-dir", str(data_dir), "--port", str(port), *extra],
             stdout=subprocess.PIPE,
@@ -264,3 +265,23 @@ def test_bootstrap_leaves_foreign_crds_alone(tmp_path):
         again = bootstrap(client, "argocd")  # idempotent: the same password, no new secret
         assert not again.created_secret and again.admin_password == result.admin_password
         client.close()
+
+
+def test_up_without_git_still_starts(tmp_path):
+    """No git on PATH: no example (a warning says why), everything else runs."""
+    import shutil
+    import sys
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("kedge", "python3"):
+        found = shutil.which(tool) or sys.executable
+        (bindir / tool).symlink_to(found)
+    up = UpProcess(tmp_path / "d", free_port(), env_extra={"PATH": str(bindir)})
+    try:
+        up.wait_for_line("Press Ctrl-C to stop.", timeout=90)
+        text = "".join(up.output)
+        assert "Warning: the guestbook example was not created: git is not installed" in text
+        assert "Kedge is ready." in text
+    finally:
+        assert up.stop() == 0
