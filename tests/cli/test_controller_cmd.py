@@ -1,5 +1,6 @@
 """``kedge controller`` (the install's StatefulSet role) as a real process against the local
-cluster: it reconciles Applications of its namespace and stops cleanly on SIGTERM."""
+cluster, rendering in-process or through a ``kedge repo-server`` process: it reconciles the
+Applications of its namespace and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -7,16 +8,39 @@ import os
 import signal
 import subprocess
 
+import pytest
 from conftest import kedge_command, wait_for
+from gitservers import free_port, wait_port
 
 
+@pytest.mark.parametrize("repo_server", [False, True], ids=["in-process", "repo-server"])
 def test_controller_process_reconciles_and_stops(
-    local_cluster, cli_kube, guestbook_repo, kube_namespace, tmp_path
+    local_cluster, cli_kube, guestbook_repo, kube_namespace, tmp_path, repo_server
 ):
     from kedge.up.bootstrap import bootstrap
 
-    ns = f"ctl-proc-{os.getpid() % 10000}"
+    ns = f"ctl-proc-{os.getpid() % 10000}-{int(repo_server)}"
     bootstrap(cli_kube, ns)
+    args = ["--repo-cache-dir", str(tmp_path / "cache")]
+    rs = None
+    if repo_server:
+        port = free_port()
+        rs = subprocess.Popen(
+            [
+                *kedge_command(),
+                "repo-server",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--cache-dir",
+                str(tmp_path / "rs-cache"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_port(port, timeout=30)
+        args = ["--repo-server", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(
         [
             *kedge_command(),
@@ -25,8 +49,7 @@ def test_controller_process_reconciles_and_stops(
             str(local_cluster.kubeconfig_path),
             "--namespace",
             ns,
-            "--repo-cache-dir",
-            str(tmp_path / "cache"),
+            *args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -52,6 +75,9 @@ def test_controller_process_reconciles_and_stops(
         assert status["status"] == "OutOfSync" and status["revision"] == guestbook_repo.head()
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
+        if rs is not None:
+            rs.terminate()
+            rs.wait(timeout=30)
     assert proc.returncode == 0, err
     assert f"kedge controller running (namespace {ns}" in err and "Traceback" not in err
