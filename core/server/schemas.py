@@ -237,6 +237,29 @@ SCHEMAS: dict[str, Any] = {
         ("metadata", "spec"),
     ),
     "ApplicationSetList": list_of("ApplicationSet"),
+    "SyncWindow": obj(
+        {
+            "kind": STR,
+            "schedule": STR,
+            "duration": STR,
+            "applications": STR_LIST,
+            "namespaces": STR_LIST,
+            "clusters": STR_LIST,
+            "manualSync": BOOL,
+            "timeZone": STR,
+            "andOperator": BOOL,
+            "syncOverrun": BOOL,
+        },
+        closed=False,
+    ),
+    "ApplicationSyncWindowsResponse": obj(
+        {
+            "activeWindows": {"type": "array", "items": ref("SyncWindow")},
+            "assignedWindows": {"type": "array", "items": ref("SyncWindow")},
+            "canSync": BOOL,
+        }
+    ),
+    "SyncWindowsResponse": obj({"windows": {"type": "array", "items": ref("SyncWindow")}}),
     # -- projects ---------------------------------------------------------------------------
     "AppProject": obj(
         {"apiVersion": STR, "kind": STR, "metadata": ref("ObjectMeta"), "spec": OBJ, "status": OBJ},

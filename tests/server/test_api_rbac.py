@@ -166,3 +166,38 @@ def test_permission_is_checked_before_validation(server):
             "/api/v1/projects", json={"project": {"metadata": {"name": "p"}, "spec": {"sourceRepos": "x"}}}
         )
         assert r.status_code == 403
+
+
+def test_sync_windows(server, admin):
+    proj = unique("win")
+    body = {
+        "project": {
+            "metadata": {"name": proj},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "syncWindows": [
+                    {"kind": "deny", "schedule": "* * * * *", "duration": "1h", "applications": ["*"]},
+                    {"kind": "allow", "schedule": "0 0 1 1 *", "duration": "1m", "namespaces": ["other"]},
+                ],
+            },
+        }
+    }
+    assert admin.post("/api/v1/projects", json=body).status_code == 200
+    name = unique("w")
+    assert (
+        admin.post("/api/v1/applications", json=application(name, EX, "default", project=proj)).status_code
+        == 200
+    )
+    wait_for(lambda: server.backend.controller.projects.get(proj) is not None)
+    r = admin.get(f"/api/v1/applications/{name}/syncwindows")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["canSync"] is False
+    assert [w["kind"] for w in doc["assignedWindows"]] == ["deny"]
+    assert [w["kind"] for w in doc["activeWindows"]] == ["deny"]
+    r = admin.post(f"/api/v1/applications/{name}/sync", json={})
+    assert r.status_code == 400 and "sync window" in r.json()["message"]
+    assert len(admin.get(f"/api/v1/projects/{proj}/syncwindows").json()["windows"]) == 2
+    with server.as_user("bob") as c:
+        assert c.get(f"/api/v1/applications/{name}/syncwindows").status_code == 403

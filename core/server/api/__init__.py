@@ -4,6 +4,7 @@ MODULES = (
     "kedge.server.api.applications",
     "kedge.server.api.resources",
     "kedge.server.api.logs",
+    "kedge.server.api.windows",
     "kedge.server.api.applicationsets",
     "kedge.server.api.projects",
     "kedge.server.api.repositories",

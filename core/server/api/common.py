@@ -8,8 +8,10 @@ from typing import Any
 
 from kedge.server.errors import APIError
 from kedge.server.http import APIRequest
+from kedge.server.routes import APP_NS
 
 API_VERSION = "argoproj.io/v1alpha1"
+APP_NS_PARAM = APP_NS
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
