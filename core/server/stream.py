@@ -21,10 +21,13 @@ from starlette.responses import StreamingResponse
 
 from kedge.server.api.applications import LIST_QUERY, app_filter
 from kedge.server.api.common import project_of, with_kind
+from kedge.server.errors import APIError
 from kedge.server.http import APIRequest
 from kedge.server.routes import route
 
 QUEUE_SIZE = 10_000
+#: open streams per server; more answer 503 (each costs memory and a filter per event)
+MAX_WATCHERS = 2_000
 KEEPALIVE = 15.0
 _OVERFLOW = object()
 
@@ -131,6 +134,8 @@ async def watch_applications(req: APIRequest) -> StreamingResponse:
     def accept(app: dict[str, Any]) -> bool:
         return ok(app) and may(app)
 
+    if broadcaster.count >= MAX_WATCHERS:
+        raise APIError(503, f"too many open event streams ({MAX_WATCHERS}); retry later")
     watcher = broadcaster.subscribe(accept)
     snapshot = b.extras["apps"].items()
 
