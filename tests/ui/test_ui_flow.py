@@ -90,8 +90,17 @@ def test_guestbook_story(page, ui, guestbook):
     expect(page.locator('.node[data-kind="ReplicaSet"]').first).to_be_visible()
     shot("healthy")
 
-    # the Deployment's events and a Lua action (restart) from its panel
+    # the Deployment's diff once synced; fields left out of the comparison (status, server
+    # fields) are only shown on request, greyed out
     deployment.click()
+    page.click('[data-tab="diff"]')
+    expect(page.locator("#diff-table")).to_be_visible()
+    expect(page.locator("#diff-table td.ignored")).to_have_count(0)
+    page.get_by_label("Show fields left out of the comparison (greyed)").check()
+    expect(page.locator("#diff-table td.ignored", has_text="status:").first).to_be_visible()
+    shot("diff-ignored")
+
+    # the Deployment's events and a Lua action (restart) from its panel
     page.click('[data-tab="events"]')
     expect(page.locator("#resource-panel .table, #resource-panel .muted").first).to_be_visible()
     page.click('[data-tab="actions"]')

@@ -25,13 +25,14 @@ export function Diff({ item }) {
   const [showIgnored, setShowIgnored] = useState(false);
   const rows = useMemo(() => {
     if (!item) return [];
-    const live = parse(item.liveState), target = parse(item.targetState);
+    const live = parse(item.liveState);
     const nLive = parse(item.normalizedLiveState), pred = parse(item.predictedLiveState);
-    if (!showIgnored) return diffLines(nLive ? yamlLines(nLive) : [], pred ? yamlLines(pred) : []);
-    const kept = (v) => pathsOf(v);
-    const keptL = kept(nLive), keptR = kept(pred);
-    const mark = (lines, keep) => lines.map((l) => ({ ...l, ignored: !keep.has(l.path) }));
-    return diffLines(live ? mark(yamlLines(live), keptL) : [], target ? mark(yamlLines(target), keptR) : []);
+    const right = pred ? yamlLines(pred) : [];
+    if (!showIgnored) return diffLines(nLive ? yamlLines(nLive) : [], right);
+    // The whole live object on the left; what normalisation removed (ignoreDifferences,
+    // server-set fields, status) is greyed and not counted as a change.
+    const kept = pathsOf(nLive);
+    return diffLines(live ? yamlLines(live).map((l) => ({ ...l, ignored: !kept.has(l.path) })) : [], right);
   }, [item, showIgnored]);
   if (!item) return html`<p class="muted">Not a managed resource: there is no desired state to compare with.</p>`;
   const changed = rows.filter((r) => r.kind !== "same" && !(r.left?.ignored || r.right?.ignored)).length;
