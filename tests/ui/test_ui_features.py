@@ -57,7 +57,7 @@ def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook):
     login(page, "admin", ui.admin_password)
     page.click("#new-app")
     page.fill('[data-field="metadata.name"]', "Bad_Name")
-    page.fill('[data-field="spec.source.repoURL"]', "https://example.com/none.git")
+    page.fill('[data-field="spec.source.repoURL"]', "file:///nonexistent/none.git")
     page.fill('[data-field="spec.source.path"]', "guestbook")
     page.fill('[data-field="spec.destination.namespace"]', "default")
     page.click("#save-app")
@@ -84,6 +84,9 @@ def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook):
     page.fill("#yaml-text", text.replace("Bad_Name", "ui-made"))
     page.click("#save-app")
     expect(page.locator("#app-name")).to_have_text("ui-made")
+    # the repository does not exist: the app's condition says so
+    expect(page.locator(".conditions")).to_contain_text("ComparisonError", timeout=20000)
+    page.shots("condition")
     page.click("#btn-delete")
     expect(page.locator("#delete-submit")).to_be_disabled()
     page.fill("#delete-confirm", "ui-made")
