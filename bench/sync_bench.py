@@ -66,6 +66,35 @@ def app_files(i: int, resources: int, version: int) -> dict[str, str]:
     return {f"apps/{name}/all.yaml": yaml.safe_dump_all(docs[:resources])}
 
 
+def throttle(client_cls: type, latency: float, qps: float) -> None:
+    """Make every API call of the controller slower (a remote API server) and rate-limited
+    (a client QPS limit, a token bucket with a burst of qps). Watches are not delayed."""
+    import threading
+
+    original = client_cls.request
+    lock = threading.Lock()
+    bucket = {"tokens": qps, "at": time.monotonic()}
+
+    def request(self, method, path, query=None, body=None, content_type=None, timeout=None, stream=False):
+        if not stream:
+            if qps:
+                while True:
+                    with lock:
+                        now = time.monotonic()
+                        bucket["tokens"] = min(qps, bucket["tokens"] + (now - bucket["at"]) * qps)
+                        bucket["at"] = now
+                        if bucket["tokens"] >= 1:
+                            bucket["tokens"] -= 1
+                            break
+                        wait = (1 - bucket["tokens"]) / qps
+                    time.sleep(wait)
+            if latency:
+                time.sleep(latency)
+        return original(self, method, path, query, body, content_type, timeout, stream)
+
+    client_cls.request = request
+
+
 def start_cluster(tmp: Path) -> tuple[subprocess.Popen, Path]:
     kubeconfig = tmp / "kubeconfig"
     proc = subprocess.Popen(
@@ -90,6 +119,12 @@ def main() -> None:
     ap.add_argument("--apps", type=int, default=100)
     ap.add_argument("--resources", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay added to every API call of the controller"
+    )
+    ap.add_argument(
+        "--qps", type=float, default=0.0, help="client-side limit on API calls per second (0: none)"
+    )
     args = ap.parse_args()
 
     from kedge.controller.controller import AppController
@@ -99,6 +134,8 @@ def main() -> None:
     from kedge.repo.server import RepoServer
     from kedge.settings import SettingsManager
 
+    if args.latency_ms or args.qps:
+        throttle(KubeClient, args.latency_ms / 1000.0, args.qps)
     tmp = Path(tempfile.mkdtemp(prefix="kedge-sync-bench-"))
     proc, kubeconfig = start_cluster(tmp)
     (tmp / "srv").mkdir()
@@ -207,7 +244,9 @@ def main() -> None:
             )
 
         n, r = args.apps, args.resources
-        print(f"sync benchmark: {n} apps x {r} resources (local cluster in its own process)")
+        extra = f", +{args.latency_ms:g} ms per API call" if args.latency_ms else ""
+        extra += f", client QPS {args.qps:g}" if args.qps else ""
+        print(f"sync benchmark: {n} apps x {r} resources (local cluster in its own process{extra})")
         print(f"  initial sync, all Synced+Healthy:         {initial:8.1f} s")
         print(
             f"  one commit touching every app -> synced:  {update:8.1f} s   ({update / n * 1000:.1f} ms/app)"

@@ -18,6 +18,7 @@ import copy
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +28,7 @@ from kedge.kube.keys import ResourceKey, key_of
 from kedge.kube.tracking import Tracking, set_tracking
 from kedge.sync import annotations as ann
 from kedge.sync import apply as applier
-from kedge.sync.plan import PHASE_ORDER, SyncTask, plan
+from kedge.sync.plan import KIND_ORDER, PHASE_ORDER, SyncTask, plan
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,14 @@ class SyncOutcome:
 
     def resource_dicts(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.resources]
+
+
+#: shared by every sync of the process: concurrent writes within a wave
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="sync-write")
+
+
+def _rank(t: SyncTask) -> tuple[bool, bool, int]:
+    return (t.is_prune, t.is_hook, KIND_ORDER.get(t.obj.get("kind", ""), 0))
 
 
 class _Stop(Exception):
@@ -175,6 +184,7 @@ class SyncRun:
         ignore_pointers: Callable[[ResourceKey], list[str]] | None = None,
         wave_delay: float = 2.0,
         poll: float = 0.5,
+        concurrency: int = 8,
         timeout: float = 3600.0,
         stop: Callable[[], bool] | None = None,
         progress: Callable[[str, list[dict[str, Any]]], None] | None = None,
@@ -196,6 +206,7 @@ class SyncRun:
         self.ignore_pointers = ignore_pointers
         self.wave_delay = wave_delay
         self.poll = poll
+        self.concurrency = concurrency
         self.deadline = time.monotonic() + timeout if timeout > 0 else float("inf")
         self.timeout = timeout
         self.stop = stop or (lambda: False)
@@ -371,8 +382,48 @@ class SyncRun:
         res = self.client.resource_for("v1", "Namespace")
         return res is not None and self.client.get(res, None, ns) is None
 
+    def _dry_run_one(self, t: SyncTask) -> str | None:
+        obj = t.obj
+        try:
+            if t.is_prune:
+                if self.req.prune and t.options.get("Prune") not in ("false",):
+                    applier.delete(self.client, obj, propagation=None, dry_run=True)
+            elif t.is_hook:
+                probe = copy.deepcopy(obj)
+                meta = probe["metadata"]
+                if meta.get("name"):
+                    meta["generateName"] = meta.pop("name")[:50] + "-"
+                applier.create(
+                    self.client, probe, dry_run=True, validate=t.options.get("Validate") != "false"
+                )
+            else:
+                applier.write(self.client, obj, t.live, t.options, force=self.req.force, dry_run=True)
+        except KubeError as exc:
+            self._result(t, SYNC_FAILED, str(exc))
+            return f"{applier.describe(obj)}: {exc}"
+        return None
+
+    def _parallel(self, tasks: list[SyncTask], fn: Callable[[SyncTask], Any]) -> list[Any]:
+        """``fn`` over ``tasks`` concurrently (bounded by the shared pool), results in order;
+        the first exception is raised once every call has finished."""
+        if len(tasks) <= 1 or self.concurrency <= 1:
+            return [fn(t) for t in tasks]
+        futures = [_POOL.submit(fn, t) for t in tasks]
+        results: list[Any] = []
+        error: BaseException | None = None
+        for f in futures:
+            try:
+                results.append(f.result())
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, after all finished
+                error = error or exc
+                results.append(None)
+        if error is not None:
+            raise error
+        return results
+
     def _dry_run(self, tasks: list[SyncTask]) -> list[str]:
         failures: list[str] = []
+        checks: list[SyncTask] = []
         pending_ns: dict[str, bool] = {}
         for t in tasks:
             obj = t.obj
@@ -397,23 +448,8 @@ class SyncRun:
                     pending_ns[ns] = self._namespace_pending(ns, tasks)
                 if pending_ns[ns]:
                     continue  # the namespace is created by this sync: nothing to dry-run against yet
-            try:
-                if t.is_prune:
-                    if self.req.prune and t.options.get("Prune") not in ("false",):
-                        applier.delete(self.client, obj, propagation=None, dry_run=True)
-                elif t.is_hook:
-                    probe = copy.deepcopy(obj)
-                    meta = probe["metadata"]
-                    if meta.get("name"):
-                        meta["generateName"] = meta.pop("name")[:50] + "-"
-                    applier.create(
-                        self.client, probe, dry_run=True, validate=t.options.get("Validate") != "false"
-                    )
-                else:
-                    applier.write(self.client, obj, t.live, t.options, force=self.req.force, dry_run=True)
-            except KubeError as exc:
-                self._result(t, SYNC_FAILED, str(exc))
-                failures.append(f"{applier.describe(obj)}: {exc}")
+            checks.append(t)
+        failures.extend(f for f in self._parallel(checks, self._dry_run_one) if f)
         return failures
 
     # -- running ---------------------------------------------------------------------------------
@@ -473,9 +509,17 @@ class SyncRun:
                 groups.append((k, [t]))
         for i, (_, wave_tasks) in enumerate(groups):
             self._check()
+            # within a wave, objects of one kind are written concurrently; kinds stay in order
+            # (Namespaces and CRDs before what needs them)
+            batches: list[list[SyncTask]] = []
             for t in wave_tasks:
+                if batches and _rank(batches[-1][0]) == _rank(t):
+                    batches[-1].append(t)
+                else:
+                    batches.append([t])
+            for batch in batches:
                 self._check()
-                self._run_task(t)
+                self._parallel(batch, self._run_task)
             last = i == len(groups) - 1
             if not last:
                 self._report(f"wave {wave_tasks[0].wave} of {wave_tasks[0].phase} applied", force=True)
