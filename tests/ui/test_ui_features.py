@@ -134,6 +134,15 @@ def test_settings_pages(page, ui, guestbook):
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.locator(".inline-form .error-box")).to_be_visible()
     page.shots("repository-error")
+    # a real one (the example's bare repository), then deleted again
+    repo_url = (ui.example.parent / "guestbook.git").resolve().as_uri()
+    page.fill('input[name="repo"]', repo_url)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    row = page.locator("#repos tr", has_text=repo_url)
+    expect(row).to_be_visible()
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
     page.goto("/user-info")
     expect(page.locator("#userinfo")).to_contain_text("admin")
 
