@@ -15,7 +15,9 @@ def _reconciled(read, name):
     )
 
 
-def test_create_get_diff_sync_history(kedge_cli, read, cli_controller, guestbook_repo, kube_namespace):
+def test_create_get_diff_sync_history(
+    kedge_cli, read, cli_kube, cli_controller, guestbook_repo, kube_namespace
+):
     name = unique("gb")
     kedge_cli(
         "app",
@@ -96,6 +98,14 @@ def test_create_get_diff_sync_history(kedge_cli, read, cli_controller, guestbook
     assert hist[1].split() == ["ID", "DATE", "REVISION"]
     assert hist[2].split()[0] == "0" and f"({guestbook_repo.head()[:7]})" in hist[2]
 
+    cli_kube.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stray", "namespace": kube_namespace}}
+    )
+    orphaned = [r.split() for r in kedge_cli("app", "resources", name, "--orphaned").stdout.splitlines()]
+    assert ["", "ConfigMap", kube_namespace, "stray", "Yes"] in [
+        [""] + r[:4] if len(r) == 4 else r for r in orphaned
+    ]
+    assert not any("guestbook-ui" in r for r in orphaned)
     res = kedge_cli("app", "resources", name).stdout.splitlines()
     assert res[0].split() == ["GROUP", "KIND", "NAMESPACE", "NAME", "ORPHANED"]
     assert ["apps", "Deployment", kube_namespace, "guestbook-ui", "No"] in [r.split() for r in res]
