@@ -249,6 +249,7 @@ class AppController:
             response = self.repo.generate_manifests(
                 app,
                 hard_refresh=refresh == "hard",
+                no_revision_cache=bool(refresh),
                 kube_version=kube_version,
                 api_versions=api_versions,
                 settings=settings.cm,

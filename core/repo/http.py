@@ -88,6 +88,7 @@ def create_app(server: RepoServer):
             kube_version=body.get("kubeVersion") or "",
             api_versions=body.get("apiVersions") or [],
             settings=body.get("settings") or None,
+            no_revision_cache=bool(body.get("noRevisionCache")),
         )
         return resp.to_dict()
 
@@ -183,6 +184,7 @@ class RepoServerClient:
         kube_version: str = "",
         api_versions: list[str] | None = None,
         settings: dict[str, str] | None = None,
+        no_revision_cache: bool = False,
     ) -> ManifestResponse:
         data = self._call(
             "/api/v1/manifests",
@@ -191,6 +193,7 @@ class RepoServerClient:
                 "sourceIndex": source_index,
                 "revision": revision,
                 "hardRefresh": hard_refresh,
+                "noRevisionCache": no_revision_cache,
                 "kubeVersion": kube_version,
                 "apiVersions": api_versions or [],
                 "settings": settings,

@@ -164,8 +164,13 @@ class RepoServer:
         kube_version: str = "",
         api_versions: list[str] | None = None,
         settings: dict[str, str] | None = None,
+        no_revision_cache: bool = False,
     ) -> ManifestResponse:
         """Render an Application's source(s) as the controller would.
+
+        ``hard_refresh`` bypasses every cache; ``no_revision_cache`` only the cached answers to
+        "which commit is this branch/tag now" (a normal refresh requested by a user or webhook
+        must see a new commit at once), keeping the manifest cache.
 
         ``app`` is an Application as a dict, or a :mod:`kedge.model` Application. ``revision``
         overrides ``targetRevision`` (a list gives one per source); ``source_index`` renders only
@@ -176,13 +181,28 @@ class RepoServer:
         """
         try:
             return self._generate(
-                app, source_index, revision, hard_refresh, kube_version, api_versions, settings
+                app,
+                source_index,
+                revision,
+                hard_refresh,
+                kube_version,
+                api_versions,
+                settings,
+                no_revision_cache,
             )
         except OSError as exc:  # disk full, permissions on the cache directory...
             raise RenderError(f"repo server cache {self.config.cache_dir}: {exc.strerror or exc}") from None
 
     def _generate(
-        self, app, source_index, revision, hard_refresh, kube_version, api_versions, settings
+        self,
+        app,
+        source_index,
+        revision,
+        hard_refresh,
+        kube_version,
+        api_versions,
+        settings,
+        no_revision_cache=False,
     ) -> ManifestResponse:
         if not isinstance(app, dict) and hasattr(app, "to_dict"):
             app = app.to_dict()  # a kedge.model Application
@@ -203,7 +223,7 @@ class RepoServer:
         else:
             revs = [None] * len(sources)
         settings = {**self.settings, **(settings or {})}
-        ctx = SourceContext(self.config, hard_refresh=hard_refresh)
+        ctx = SourceContext(self.config, hard_refresh=hard_refresh, no_revision_cache=no_revision_cache)
         api_versions = sorted(api_versions or [])
         annotations = meta.get("annotations") or {}
         dest = spec.get("destination") or {}

@@ -35,6 +35,11 @@ class SourceContext:
 
     config: RepoServerConfig
     hard_refresh: bool = False
+    no_revision_cache: bool = False  # re-resolve branches/tags, keep other caches
+
+    @property
+    def fresh_revisions(self) -> bool:
+        return self.hard_refresh or self.no_revision_cache
 
     @property
     def workdir(self) -> Path:

@@ -31,7 +31,7 @@ class GitSourceType:
 
     def resolve(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> str:
         return self._repos(context).resolve(
-            _url(source, credentials), revision, credentials, refresh=context.hard_refresh
+            _url(source, credentials), revision, credentials, refresh=context.fresh_revisions
         )
 
     def fetch(
@@ -58,7 +58,7 @@ class GitSourceType:
 
     def list_refs(self, source: dict[str, Any], credentials, context: SourceContext) -> dict:
         return self._repos(context).list_refs(
-            _url(source, credentials), credentials, refresh=context.hard_refresh
+            _url(source, credentials), credentials, refresh=context.fresh_revisions
         )
 
     def changed_files(self, source: dict[str, Any], old: str, new: str, credentials, context: SourceContext):

@@ -32,7 +32,7 @@ class HelmSourceType:
     def resolve(self, source: dict[str, Any], revision: str, credentials, context: SourceContext) -> str:
         self._check(source, credentials)
         return helmrepo.shared(context.config).resolve(
-            source["repoURL"], source["chart"], revision, credentials, refresh=context.hard_refresh
+            source["repoURL"], source["chart"], revision, credentials, refresh=context.fresh_revisions
         )
 
     def fetch(
