@@ -605,6 +605,7 @@ class OperationRunner:
             previous=previous,
         )
         outcome = run.run()
+        self.stats["cpu_seconds"] += run.pool_cpu
         sync_result["resources"] = outcome.resource_dicts()
         return outcome.phase, outcome.message, sync_result
 

@@ -207,6 +207,7 @@ class SyncRun:
         self.wave_delay = wave_delay
         self.poll = poll
         self.concurrency = concurrency
+        self.pool_cpu = 0.0  # CPU seconds spent in the shared writer pool (for accounting)
         self.deadline = time.monotonic() + timeout if timeout > 0 else float("inf")
         self.timeout = timeout
         self.stop = stop or (lambda: False)
@@ -408,7 +409,15 @@ class SyncRun:
         the first exception is raised once every call has finished."""
         if len(tasks) <= 1 or self.concurrency <= 1:
             return [fn(t) for t in tasks]
-        futures = [_POOL.submit(fn, t) for t in tasks]
+
+        def timed(t: SyncTask) -> Any:
+            cpu = time.thread_time()
+            try:
+                return fn(t)
+            finally:
+                self.pool_cpu += time.thread_time() - cpu
+
+        futures = [_POOL.submit(timed, t) for t in tasks]
         results: list[Any] = []
         error: BaseException | None = None
         for f in futures:
