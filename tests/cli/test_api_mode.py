@@ -158,6 +158,7 @@ def test_login_then_commands_over_http(kedge_cli, api_server, cli_kube, guestboo
     assert out.returncode == 0, out.stderr
 
     assert "Logged out" in kedge_cli("logout").stdout
+    assert kedge_cli("context").stdout.splitlines()[1].split() == ["*", address, address]
     out = kedge_cli("app", "list", check=False)
     assert out.returncode == 1 and "log in again" in out.stderr
 
@@ -167,3 +168,5 @@ def test_login_then_commands_over_http(kedge_cli, api_server, cli_kube, guestboo
     assert out.returncode == 1 and "Invalid username or password" in out.stderr
     out = kedge_cli("login", address, "--username", "admin", "--password", password, check=False)
     assert out.returncode == 1 and "add --plaintext" in out.stderr
+    kedge_cli("context", address, "--delete")
+    assert kedge_cli("context").stdout.splitlines()[1:] == []

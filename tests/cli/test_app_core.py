@@ -115,6 +115,7 @@ def test_create_get_diff_sync_history(
     live = list(yaml.safe_load_all(kedge_cli("app", "manifests", name, "--source", "live").stdout))
     assert {d["metadata"].get("uid") is not None for d in live} == {True}
 
+    assert "refreshed: Synced" in kedge_cli("app", "refresh", name, "--hard").stdout
     wait = kedge_cli("app", "wait", name, "--sync", "--health", "--timeout", "60")
     assert "Health Status:      Healthy" in wait.stdout
 

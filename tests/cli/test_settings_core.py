@@ -55,9 +55,20 @@ def test_projects_roles_tokens_windows(kedge_cli, read, control_plane, cli_kube)
     assert claims.subject == f"proj:{p}:ci" and claims.expires_at - claims.issued_at == 3600
     roles = read("AppProject", p)["spec"]["roles"]
     assert roles[0]["jwtTokens"][0]["iat"] == claims.issued_at
+    tokens = [t.split() for t in kedge_cli("proj", "role", "list-tokens", p, "ci").stdout.splitlines()]
+    assert tokens[0] == ["ID", "ISSUED", "AT", "EXPIRES", "AT"] and tokens[1][0] == claims.token_id
     kedge_cli("proj", "role", "delete-token", p, "ci", str(claims.issued_at))
     roles = read("AppProject", p)["spec"]["roles"]
     assert not roles[0].get("jwtTokens")
+    kedge_cli("proj", "role", "add-policy", p, "ci", "-a", "sync", "-o", "*")
+    policies = read("AppProject", p)["spec"]["roles"][0]["policies"]
+    assert policies == [f"p, proj:{p}:ci, applications, sync, {p}/*, allow"]
+    kedge_cli("proj", "role", "delete", p, "ci")
+    assert not read("AppProject", p)["spec"].get("roles")
+    kedge_cli("proj", "remove-source", p, "https://git.example/b.git")
+    kedge_cli("proj", "remove-destination", p, "in-cluster", "extra")
+    spec = read("AppProject", p)["spec"]
+    assert spec["sourceRepos"] == ["https://git.example/a.git"] and len(spec["destinations"]) == 1
 
     kedge_cli(
         "proj",
