@@ -128,13 +128,14 @@ class AppController:
             return
         assert new is not None
         refresh = ((new.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
+        # Not metadata.generation: Applications have no status subresource (as in Argo CD), so every
+        # status write bumps it, and comparing it made each of our own writes queue another reconcile.
         if (
             old is None
             or refresh
-            or (old.get("spec") != new.get("spec"))
-            or (
-                (old.get("metadata") or {}).get("generation") != (new.get("metadata") or {}).get("generation")
-            )
+            or old.get("spec") != new.get("spec")
+            or (old.get("metadata") or {}).get("deletionTimestamp")
+            != (new.get("metadata") or {}).get("deletionTimestamp")
         ):
             self.queue.add(name)
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import orjson
+
 from kedge.errors import KedgeError
 
 DEFAULT_TIMEOUT = 30.0
@@ -87,6 +89,7 @@ class KubeClient:
         self.api = api_client
         self.timeout = timeout
         self.name = name or api_client.configuration.host
+        self._host = api_client.configuration.host.rstrip("/")
         self._resources: dict[tuple[str, str], APIResource] | None = None
         self._preferred_versions: dict[str, str] = {"": "v1"}
         self._lock = threading.Lock()
@@ -156,11 +159,18 @@ class KubeClient:
         q = {k: v for k, v in (query or {}).items() if v is not None and v != ""}
         url_path = path + ("?" + urlencode(q) if q else "")
         try:
-            _, url, hdrs, _, _ = self.api.param_serialize(
-                method, url_path, header_params=headers, auth_settings=["BearerToken", "BasicAuth"]
-            )
+            # Build the request directly: ApiClient.param_serialize re-reads Configuration.host,
+            # which looks up proxy settings each time (a fifth of the CPU of a call).
+            hdrs = {**self.api.default_headers, **headers}
+            auth = self.api.configuration.auth_settings().get("BearerToken")
+            if auth and auth.get("value"):
+                hdrs[auth["key"]] = auth["value"]
             resp = self.api.rest_client.request(
-                method, url, headers=hdrs, body=body, _request_timeout=timeout or self.timeout
+                method,
+                self._host + url_path,
+                headers=hdrs,
+                body=body,
+                _request_timeout=timeout or self.timeout,
             )
         except Exception as exc:  # noqa: BLE001 - urllib3/ssl/socket errors all mean "unreachable"
             raise KubeError(
@@ -173,7 +183,7 @@ class KubeClient:
         data = resp.read()
         if resp.status >= 400:
             self._raise(resp.status, data, method, path)
-        return json.loads(data) if data else None
+        return orjson.loads(data) if data else None
 
     def _raise(self, status: int, data: bytes, method: str, path: str) -> None:
         try:
@@ -321,9 +331,9 @@ class KubeClient:
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     if line.strip():
-                        yield json.loads(line)
+                        yield orjson.loads(line)
             if buf.strip():
-                yield json.loads(buf)
+                yield orjson.loads(buf)
         finally:
             resp.release_conn()
 
