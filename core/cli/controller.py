@@ -11,18 +11,9 @@ from kedge.cli.output import fail
 
 def kube_client(kubeconfig: str | None, context: str | None):
     """A client from ``kubeconfig``, or the pod's service account when running in a cluster."""
-    import os
-
     from kedge.kube.client import KubeClient
 
-    if kubeconfig or not os.environ.get("KUBERNETES_SERVICE_HOST"):
-        return KubeClient.from_kubeconfig(kubeconfig, context)
-    from kubernetes import client, config
-
-    configuration = client.Configuration()
-    config.load_incluster_config(client_configuration=configuration)
-    configuration.connection_pool_maxsize = 32
-    return KubeClient(client.ApiClient(configuration), name="in-cluster")
+    return KubeClient.connect(kubeconfig, context)
 
 
 @click.command()

@@ -114,6 +114,24 @@ class KubeClient:
         return cls(client.ApiClient(configuration), timeout, name=context or configuration.host)
 
     @classmethod
+    def connect(
+        cls, kubeconfig: str | None = None, context: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> KubeClient:
+        """The management cluster: ``kubeconfig`` when given; else the pod's service account when
+        running inside Kubernetes; else ``$KUBECONFIG`` / ``~/.kube/config``."""
+        if kubeconfig or not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            return cls.from_kubeconfig(kubeconfig, context, timeout=timeout)
+        from kubernetes import client, config
+
+        configuration = client.Configuration()
+        try:
+            config.load_incluster_config(client_configuration=configuration)
+        except config.ConfigException as exc:
+            raise KedgeError(f"in-cluster configuration: {exc}") from None
+        configuration.connection_pool_maxsize = 32
+        return cls(client.ApiClient(configuration), timeout, name="in-cluster")
+
+    @classmethod
     def from_cluster_secret(
         cls, server: str, config_json: dict[str, Any], name: str = "", timeout: float = DEFAULT_TIMEOUT
     ) -> KubeClient:

@@ -288,7 +288,7 @@ def build_backend(
     from kedge.server.settings_source import ClusterSettingsSource
 
     if client is None:
-        client = KubeClient.from_kubeconfig(kubeconfig, context=context)
+        client = KubeClient.connect(kubeconfig, context=context)
     if install_crds:
         from kedge.manifests import crds
 
