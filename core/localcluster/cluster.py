@@ -52,6 +52,17 @@ def kubeconfig(
     }
 
 
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop when installed, else asyncio's. uvloop's transports and TLS are compiled
+    where asyncio's SSL protocol is pure Python: a request costs the server about a quarter less CPU
+    (10-15% less per write, measured with bench/localcluster_write_cpu.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 class LocalCluster:
     """The embedded cluster: a :class:`Store` plus the HTTP API server on loopback.
 
@@ -166,7 +177,7 @@ class LocalCluster:
         started = threading.Event()
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = _new_event_loop()
             asyncio.set_event_loop(loop)
 
             async def serve() -> None:
