@@ -4,9 +4,26 @@ import { api } from "../api.js";
 import { ActionButton, ErrorBox, Loading, notify } from "../components.js";
 import { ago } from "../status.js";
 
+/**
+ * [state, reload]: the list at PATH. reload(until) re-reads it, and with a predicate keeps
+ * re-reading (10 times, 0.3 s apart) until the list satisfies it: the server's lists come from
+ * a watch cache that sees a write a moment after the write answered.
+ */
 function useList(path) {
   const [s, set] = useState({ items: null, error: null });
-  const load = () => api(path).then((r) => set({ items: r.items || [], error: null }), (error) => set({ items: null, error }));
+  const load = async (until) => {
+    for (let i = 0; i < 10; i++) {
+      try {
+        const items = (await api(path)).items || [];
+        set({ items, error: null });
+        if (!until || until(items)) return;
+      } catch (error) {
+        set({ items: null, error });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
   useEffect(() => { load(); }, [path]);
   return [s, load];
 }
@@ -35,9 +52,9 @@ function InlineForm({ fields, submitLabel, onSubmit, onCancel }) {
   </form>`;
 }
 
-async function remove(what, path, reload) {
+async function remove(what, path, reload, gone) {
   if (!confirm(`Delete ${what}?`)) return;
-  try { await api(path, { method: "DELETE" }); notify(`Deleted ${what}`, "success"); reload(); } catch (e) { notify(e.message, "error"); }
+  try { await api(path, { method: "DELETE" }); notify(`Deleted ${what}`, "success"); reload(gone); } catch (e) { notify(e.message, "error"); }
 }
 
 function Repositories() {
@@ -50,11 +67,11 @@ function Repositories() {
       { name: "name", label: "Name (Helm)" }, { name: "project", label: "Project (optional)" },
       { name: "username", label: "Username" }, { name: "password", label: "Password", type: "password" },
       { name: "sshPrivateKey", label: "SSH private key", type: "textarea" }, { name: "insecure", label: "Skip TLS verification", type: "checkbox" }]}
-      onSubmit=${async (v) => { const body = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== "" && x !== false)); await api("/api/v1/repositories", { method: "POST", body }); setAdding(false); load(); }} />` : null}
+      onSubmit=${async (v) => { const body = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== "" && x !== false)); await api("/api/v1/repositories", { method: "POST", body }); setAdding(false); load((l) => l.some((r) => r.repo === body.repo)); }} />` : null}
     ${s.error ? html`<${ErrorBox} error=${s.error} />` : !s.items ? html`<${Loading} />` : html`<table class="table" id="repos"><thead><tr><th>Type</th><th>Name</th><th>Repository</th><th>Project</th><th>Connection</th><th></th></tr></thead>
       <tbody>${s.items.map((r) => html`<tr key=${r.repo}><td>${r.type || "git"}</td><td>${r.name || ""}</td><td>${r.repo}</td><td>${r.project || ""}</td>
         <td>${r.connectionState?.status || ""} <span class="small muted">${r.connectionState?.message || ""}</span></td>
-        <td><${ActionButton} cls="small danger-outline" perm=${["repositories", "delete", (r.project ? r.project + "/" : "*/") + r.repo]} onClick=${() => remove(r.repo, "/api/v1/repositories/" + encodeURIComponent(r.repo), load)}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
+        <td><${ActionButton} cls="small danger-outline" perm=${["repositories", "delete", (r.project ? r.project + "/" : "*/") + r.repo]} onClick=${() => remove(r.repo, "/api/v1/repositories/" + encodeURIComponent(r.repo), load, (l) => !l.some((x) => x.repo === r.repo))}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
     ${s.items && !s.items.length ? html`<p class="muted">No repositories connected. Public repositories need none.</p>` : null}
   </${Page}>`;
 }
@@ -66,11 +83,11 @@ function Clusters() {
     ${adding ? html`<${InlineForm} submitLabel="Add" onCancel=${() => setAdding(false)} fields=${[
       { name: "name", label: "Name", required: true }, { name: "server", label: "API server URL", required: true, placeholder: "https://10.0.0.1:6443" },
       { name: "bearerToken", label: "Bearer token", type: "password" }, { name: "insecure", label: "Skip TLS verification", type: "checkbox" }]}
-      onSubmit=${async (v) => { await api("/api/v1/clusters", { method: "POST", body: { name: v.name, server: v.server, config: { bearerToken: v.bearerToken || undefined, tlsClientConfig: { insecure: !!v.insecure } } } }); setAdding(false); load(); }} />` : null}
+      onSubmit=${async (v) => { await api("/api/v1/clusters", { method: "POST", body: { name: v.name, server: v.server, config: { bearerToken: v.bearerToken || undefined, tlsClientConfig: { insecure: !!v.insecure } } } }); setAdding(false); load((l) => l.some((c) => c.server === v.server)); }} />` : null}
     ${s.error ? html`<${ErrorBox} error=${s.error} />` : !s.items ? html`<${Loading} />` : html`<table class="table" id="clusters"><thead><tr><th>Name</th><th>Server</th><th>Version</th><th>Connection</th><th></th></tr></thead>
       <tbody>${s.items.map((c) => html`<tr key=${c.server}><td>${c.name}</td><td>${c.server}</td><td>${c.serverVersion || c.info?.serverVersion || ""}</td>
         <td>${c.connectionState?.status || c.info?.connectionState?.status || ""}</td>
-        <td><${ActionButton} cls="small danger-outline" perm=${["clusters", "delete", c.server]} disabledReason=${c.server === "https://kubernetes.default.svc" ? "The in-cluster destination cannot be removed" : ""} onClick=${() => remove(c.name || c.server, "/api/v1/clusters/" + encodeURIComponent(c.server), load)}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
+        <td><${ActionButton} cls="small danger-outline" perm=${["clusters", "delete", c.server]} disabledReason=${c.server === "https://kubernetes.default.svc" ? "The in-cluster destination cannot be removed" : ""} onClick=${() => remove(c.name || c.server, "/api/v1/clusters/" + encodeURIComponent(c.server), load, (l) => !l.some((x) => x.server === c.server))}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
   </${Page}>`;
 }
 
@@ -83,12 +100,12 @@ function Projects() {
       onSubmit=${async (v) => {
         const i = v.dest.lastIndexOf("/");
         const project = { metadata: { name: v.name }, spec: { description: v.description, sourceRepos: v.sourceRepos.split(",").map((x) => x.trim()).filter(Boolean), destinations: v.dest ? [{ server: v.dest.slice(0, i), namespace: v.dest.slice(i + 1) }] : [] } };
-        await api("/api/v1/projects", { method: "POST", body: { project } }); setAdding(false); load();
+        await api("/api/v1/projects", { method: "POST", body: { project } }); setAdding(false); load((l) => l.some((p) => p.metadata.name === v.name));
       }} />` : null}
     ${s.error ? html`<${ErrorBox} error=${s.error} />` : !s.items ? html`<${Loading} />` : html`<table class="table" id="projects"><thead><tr><th>Name</th><th>Description</th><th>Sources</th><th>Destinations</th><th>Roles</th><th></th></tr></thead>
       <tbody>${s.items.map((p) => html`<tr key=${p.metadata.name}><td>${p.metadata.name}</td><td>${p.spec?.description || ""}</td><td>${(p.spec?.sourceRepos || []).join(", ")}</td>
         <td>${(p.spec?.destinations || []).map((d) => `${d.name || d.server}/${d.namespace}`).join(", ")}</td><td>${(p.spec?.roles || []).map((r) => r.name).join(", ")}</td>
-        <td><${ActionButton} cls="small danger-outline" perm=${["projects", "delete", p.metadata.name]} disabledReason=${p.metadata.name === "default" ? "The default project cannot be deleted" : ""} onClick=${() => remove("project " + p.metadata.name, "/api/v1/projects/" + encodeURIComponent(p.metadata.name), load)}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
+        <td><${ActionButton} cls="small danger-outline" perm=${["projects", "delete", p.metadata.name]} disabledReason=${p.metadata.name === "default" ? "The default project cannot be deleted" : ""} onClick=${() => remove("project " + p.metadata.name, "/api/v1/projects/" + encodeURIComponent(p.metadata.name), load, (l) => !l.some((x) => x.metadata.name === p.metadata.name))}>Delete</${ActionButton}></td></tr>`)}</tbody></table>`}
   </${Page}>`;
 }
 
