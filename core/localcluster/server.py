@@ -692,7 +692,9 @@ class APIServer(WatchHandler):
             )
         self._check_constraints(info, obj)
         try:
-            created = self.store.create_info(info, obj, self._manager(req), namespace=ns, dry_run=dry)
+            created = self.store.create_info(
+                info, obj, self._manager(req), namespace=ns, dry_run=dry, copy=False
+            )
         except StoreError as e:
             name = (obj.get("metadata") or {}).get("name") or ""
             raise self._with_details(e, info, name) from None
@@ -721,7 +723,9 @@ class APIServer(WatchHandler):
         self._validate_fields(req, info, obj, warnings)
         self._check_constraints(info, obj)
         try:
-            out = self.store.update_info(info, obj, sub, manager, namespace=ns, name=name, dry_run=dry)
+            out = self.store.update_info(
+                info, obj, sub, manager, namespace=ns, name=name, dry_run=dry, copy=False
+            )
         except StoreError as e:
             raise self._with_details(e, info, name) from None
         return self._ok(out)
@@ -788,6 +792,7 @@ class APIServer(WatchHandler):
                     dry_run=dry,
                     operation="Update",
                     expected_rv=want_rv or live["metadata"]["resourceVersion"],
+                    copy=False,
                 )
             except ConflictError as e:
                 if explicit:
@@ -855,7 +860,7 @@ class APIServer(WatchHandler):
             try:
                 if live is None:
                     out = self.store.create_info(
-                        info, new, manager, namespace=ns, dry_run=dry, record_manager=False
+                        info, new, manager, namespace=ns, dry_run=dry, record_manager=False, copy=False
                     )
                     return self._ok(out, 201)
                 out = self.store.update_info(
@@ -868,6 +873,7 @@ class APIServer(WatchHandler):
                     dry_run=dry,
                     record_manager=False,
                     expected_rv=live["metadata"]["resourceVersion"],
+                    copy=False,
                 )
             except (ConflictError, NotFoundError):
                 continue

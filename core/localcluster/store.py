@@ -21,6 +21,7 @@ import random
 import sqlite3
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -67,8 +68,20 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj)
 
 
+_now_cache: tuple[int, str] = (0, "")
+
+
 def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time in RFC 3339 with second precision, as Kubernetes records it. Formatted once
+    per second: every write asks for it, and ``strftime`` costs more than the rest of a lookup."""
+    global _now_cache
+    sec = int(time.time())
+    cached = _now_cache
+    if cached[0] == sec:
+        return cached[1]
+    text = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _now_cache = (sec, text)
+    return text
 
 
 _intern = sys.intern
@@ -562,10 +575,14 @@ class Store(GarbageCollector):
         namespace: str | None = None,
         dry_run: bool = False,
         record_manager: bool = True,
+        copy: bool = True,
     ) -> dict[str, Any]:
+        """:meth:`create` for a resolved resource. ``copy=False``: ``obj`` is the caller's to give
+        away (a freshly decoded request body): it is used, and changed, in place."""
         if info.virtual:
             raise StoreError(405, "MethodNotAllowed", f"{info.plural} are answered, never stored")
-        obj = loads(dumps(obj))
+        if copy:
+            obj = loads(dumps(obj))
         obj = {"apiVersion": info.api_version, "kind": info.kind, **obj}
         obj["apiVersion"] = info.api_version
         obj["kind"] = info.kind
@@ -682,8 +699,11 @@ class Store(GarbageCollector):
         record_manager: bool = True,
         operation: str = "Update",
         expected_rv: str | None = None,
+        copy: bool = True,
     ) -> dict[str, Any]:
-        new = loads(dumps(obj))
+        """:meth:`update` for a resolved resource; ``expected_rv`` overrides the body's
+        resourceVersion. ``copy=False``: ``obj`` is the caller's to give away (used in place)."""
+        new = loads(dumps(obj)) if copy else obj
         if not isinstance(new.get("metadata"), dict):
             new["metadata"] = {}
         meta = new["metadata"]

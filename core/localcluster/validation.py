@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -102,6 +103,25 @@ def name_error(storage_key: str, name: str, dns_label: bool) -> str | None:
     return dns1123_label_error(name) if dns_label else dns1123_subdomain_error(name)
 
 
+# Label and annotation keys and label values repeat across objects and writes: remember the verdicts
+# (only for strings short enough to be valid, so odd input cannot fill the caches with big keys).
+_cached_key_error = lru_cache(maxsize=8192)(qualified_name_error)
+_cached_label_error = lru_cache(maxsize=8192)(label_value_error)
+_cached_namespace_error = lru_cache(maxsize=1024)(dns1123_label_error)
+
+
+def _key_error(key: str) -> str | None:
+    return _cached_key_error(key) if len(key) <= 317 else qualified_name_error(key)
+
+
+def _label_error(value: str) -> str | None:
+    return _cached_label_error(value) if len(value) <= 63 else label_value_error(value)
+
+
+def _namespace_error(ns: str) -> str | None:
+    return _cached_namespace_error(ns) if len(ns) <= 63 else dns1123_label_error(ns)
+
+
 def validate_metadata(
     obj: dict[str, Any], storage_key: str, dns_label: bool, namespaced: bool
 ) -> list[Cause]:
@@ -121,7 +141,7 @@ def validate_metadata(
             causes.append(Cause("metadata.name", f'Invalid value: "{name}": {err}'))
     ns = meta.get("namespace")
     if namespaced and ns:
-        err = dns1123_label_error(ns) if isinstance(ns, str) else "must be a string"
+        err = _namespace_error(ns) if isinstance(ns, str) else "must be a string"
         if err:
             causes.append(Cause("metadata.namespace", f'Invalid value: "{ns}": {err}'))
     for fld in ("labels", "annotations"):
@@ -135,11 +155,11 @@ def validate_metadata(
             continue
         total = 0
         for k, v in m.items():
-            err = qualified_name_error(k)
+            err = _key_error(k) if isinstance(k, str) else qualified_name_error(k)
             if err:
                 causes.append(Cause(f"metadata.{fld}", f'Invalid value: "{k}": {err}'))
             if fld == "labels":
-                err = label_value_error(v)
+                err = _label_error(v) if isinstance(v, str) else label_value_error(v)
                 if err:
                     causes.append(Cause("metadata.labels", f'Invalid value: "{v}": {err}'))
             elif not isinstance(v, str):
