@@ -20,10 +20,10 @@ export function Toasts() {
 
 /** Resolve a can-i check: undefined while asking, then true/false. */
 export function useCan(resource, action, object) {
-  const [ok, set] = useState(undefined);
+  const [ok, set] = useState(object ? undefined : true);
   useEffect(() => {
     let live = true;
-    if (!object) return;
+    if (!object) { set(true); return; }
     canI(resource, action, object).then((v) => live && set(v));
     return () => { live = false; };
   }, [resource, action, object]);
@@ -35,7 +35,7 @@ export function useCan(resource, action, object) {
  * perm: [resource, action, object]; disabledReason: another reason to disable it (or "").
  */
 export function ActionButton({ perm, onClick, children, cls = "", disabledReason = "", title = "", id }) {
-  const allowed = perm ? useCan(perm[0], perm[1], perm[2]) : true;
+  const allowed = useCan(perm?.[0], perm?.[1], perm?.[2]);
   const reason = disabledReason || (allowed === false ? `You may not ${perm[1]} ${perm[0]} ${perm[2]} (RBAC)` : "");
   return html`<button id=${id} class=${"btn " + cls} disabled=${!!reason || allowed === undefined} title=${reason || title} aria-label=${title || undefined} onClick=${onClick}>${children}</button>${reason ? html`<span class="sr-only">${reason}</span>` : null}`;
 }

@@ -33,7 +33,7 @@ function Revision({ name, rev, id }) {
     ${m && m.error ? html` <span class="muted" title=${m.error}>(no commit details)</span>` : null}</span>`;
 }
 
-function Header({ app, tree, setDialog, onRefresh, refreshing }) {
+function Header({ app, setDialog, onRefresh, refreshing }) {
   const obj = rbacObject(app);
   const op = app.status?.operationState;
   const running = op && (op.phase === "Running" || op.phase === "Terminating");
@@ -162,7 +162,7 @@ export function AppDetails({ name, query }) {
   };
   const tabs = [["tree", "Tree", "tree"], ["list", "List", "list"], ["operation", "Last operation", "sync"], ["history", "History", "history"]];
   return html`<div class="page app-page">
-    <${Header} app=${app} tree=${nodes} setDialog=${setDialog} onRefresh=${refresh} refreshing=${refreshing} />
+    <${Header} app=${app} setDialog=${setDialog} onRefresh=${refresh} refreshing=${refreshing} />
     ${stream === "reconnecting" ? html`<div class="notice warn" role="status" id="reconnecting">Live updates lost — reconnecting…</div>` : null}
     <${StatusCards} app=${app} />
     <${Conditions} app=${app} />
