@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ def start_kedge_up(data_dir: Path, timeout: float = 90.0) -> UIServer:
     log_path = data_dir / "kedge-up.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed by stop()
     proc = subprocess.Popen(
-        ["kedge", "up", "--data-dir", str(data_dir), "--port", str(port)],
+        [sys.executable, "-m", "kedge", "up", "--data-dir", str(data_dir), "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
