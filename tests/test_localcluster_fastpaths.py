@@ -68,3 +68,24 @@ def test_store_copies_what_callers_keep_unless_told_otherwise() -> None:
         assert store.get("/v1/configmaps", "default", "given")["data"] == {"k": "changed"}
     finally:
         store.close()
+
+
+def test_list_item_keys_that_compare_equal_but_print_differently_stay_apart() -> None:
+    from kedge.localcluster.patching.typed import _item_element
+    from kedge.localcluster.typeinfo import root_type
+
+    spec = root_type(("apps", "v1", "Deployment")).fields["spec"]
+    pod = spec.fields["template"].fields["spec"]
+    containers = pod.fields["containers"]
+    ports = containers.elem.fields["ports"]  # keys containerPort + protocol
+    env = containers.elem.fields["env"]  # key name
+    assert _item_element(ports, {"containerPort": 80, "protocol": "TCP"}, 0, False) == (
+        'k:{"containerPort":80,"protocol":"TCP"}'
+    )
+    assert _item_element(ports, {"containerPort": 80.0, "protocol": "TCP"}, 0, False) == (
+        'k:{"containerPort":80.0,"protocol":"TCP"}'
+    )
+    assert _item_element(ports, {"containerPort": 80}, 0, False) == 'k:{"containerPort":80,"protocol":"TCP"}'
+    assert _item_element(env, {"name": 1}, 0, False) == 'k:{"name":1}'
+    assert _item_element(env, {"name": True}, 0, False) == 'k:{"name":true}'
+    assert _item_element(env, {"name": 1.0}, 0, False) == 'k:{"name":1.0}'

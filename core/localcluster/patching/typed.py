@@ -18,7 +18,7 @@ from kedge.localcluster.typeinfo import LIST, MAP, SCALAR, STRUCT, UNTYPED, Type
 
 _MISSING = object()
 _LEAF: FieldSet = {}
-_PE_CACHE: dict[tuple[str, Any], str] = {}
+_PE_CACHE: dict[tuple[Any, ...], str] = {}
 
 
 def deep_copy(value: Any) -> Any:
@@ -105,7 +105,8 @@ def _item_element(t: TypeNode, item: Any, index: int, strict: bool) -> str:
             v = _key_value(t, item, k, index, strict)
             if v is _MISSING:
                 return f"i:{index}"
-        cache_key = (k, v)
+        # str and int print as they compare; True == 1 == 1.0 do not, so their type joins the key
+        cache_key = (k, v) if type(v) is str or type(v) is int else (k, type(v), v)
         pe = _PE_CACHE.get(cache_key)
         if pe is None:
             if len(_PE_CACHE) > 50000:
@@ -118,7 +119,14 @@ def _item_element(t: TypeNode, item: Any, index: int, strict: bool) -> str:
         if v is _MISSING:
             return f"i:{index}"
         values[k] = v
-    return "k:" + json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    # types in the cache key: True == 1 and 1 == 1.0 but they print differently
+    multi_key = tuple((k, type(v), v) for k, v in values.items())
+    pe = _PE_CACHE.get(multi_key)
+    if pe is None:
+        if len(_PE_CACHE) > 50000:
+            _PE_CACHE.clear()
+        pe = _PE_CACHE[multi_key] = "k:" + json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    return pe
 
 
 def _index_items(t: TypeNode, items: list[Any], strict: bool) -> tuple[list[str], dict[str, Any]]:
