@@ -113,7 +113,7 @@ function Accounts() {
   const [s, load] = useList("/api/v1/account");
   const [token, setToken] = useState(null);
   const generate = async (name) => {
-    try { const r = await api(`/api/v1/account/${encodeURIComponent(name)}/token`, { method: "POST", body: { name } }); setToken({ name, token: r.token }); load(); }
+    try { const r = await api(`/api/v1/account/${encodeURIComponent(name)}/token`, { method: "POST", body: { name } }); setToken({ name, token: r.token }); load((l) => (l.find((a) => a.name === name)?.tokens || []).length > 0); }
     catch (e) { notify(e.message, "error"); }
   };
   return html`<${Page} title="Accounts">
