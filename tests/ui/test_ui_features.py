@@ -127,6 +127,11 @@ def test_settings_pages(page, ui, guestbook):
     expect(page.locator("#projects")).to_contain_text("made in the browser")
     page.goto("/settings/accounts")
     expect(page.locator("#accounts")).to_contain_text("viewer")
+    viewer_token = page.locator("#accounts tr", has_text="viewer").get_by_role(
+        "button", name="Generate token"
+    )
+    expect(viewer_token).to_be_disabled()
+    expect(viewer_token).to_have_attribute("title", "The account has no apiKey capability")
     page.shots("accounts")
     page.goto("/settings/repositories")
     page.get_by_role("button", name="Connect repository").click()
