@@ -87,6 +87,14 @@ def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook):
     # the repository does not exist: the app's condition says so
     expect(page.locator(".conditions")).to_contain_text("ComparisonError", timeout=20000)
     page.shots("condition")
+
+    # edit it: the form saves with PUT, the page shows the new source path
+    page.click("#btn-edit")
+    expect(page.locator('[data-field="metadata.name"]')).to_be_disabled()
+    page.fill('[data-field="spec.source.path"]', "elsewhere")
+    page.click("#save-app")
+    expect(page.locator(".toast.success", has_text="Saved")).to_be_visible()
+    expect(page.locator(".cards")).to_contain_text("elsewhere @ HEAD")
     page.click("#btn-delete")
     expect(page.locator("#delete-submit")).to_be_disabled()
     page.fill("#delete-confirm", "ui-made")
