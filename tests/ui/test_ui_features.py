@@ -85,7 +85,7 @@ def test_editor_shows_errors_next_to_their_cause(page, ui, guestbook):
     page.click("#save-app")
     expect(page.locator("#app-name")).to_have_text("ui-made")
     # the repository does not exist: the app's condition says so
-    expect(page.locator(".conditions")).to_contain_text("ComparisonError", timeout=20000)
+    expect(page.locator(".conditions")).to_contain_text("ComparisonError", timeout=60000)
     page.shots("condition")
 
     # edit it: the form saves with PUT, the page shows the new source path
