@@ -3,6 +3,7 @@ remembered label/annotation verdicts, and the store's copy of what callers hand 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -89,3 +90,53 @@ def test_list_item_keys_that_compare_equal_but_print_differently_stay_apart() ->
     assert _item_element(env, {"name": 1}, 0, False) == 'k:{"name":1}'
     assert _item_element(env, {"name": True}, 0, False) == 'k:{"name":true}'
     assert _item_element(env, {"name": 1.0}, 0, False) == 'k:{"name":1.0}'
+
+
+def test_reapplying_unchanged_configuration_writes_nothing(local_cluster, kube_namespace) -> None:
+    import ssl
+
+    import httpx
+
+    def apply(body: dict, manager: str, **params: str) -> httpx.Response:
+        return client.patch(
+            f"/api/v1/namespaces/{kube_namespace}/configmaps/app-config",
+            params={"fieldManager": manager, **params},
+            content=json.dumps(body),
+            headers={"Content-Type": "application/apply-patch+yaml"},
+        )
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "app-config", "labels": {"app": "web"}},
+        "data": {"mode": "fast"},
+    }
+    with httpx.Client(
+        base_url=local_cluster.url,
+        verify=ssl.create_default_context(cafile=local_cluster.ca_path),
+        headers={"Authorization": f"Bearer {local_cluster.token}"},
+        timeout=10,
+    ) as client:
+        created = apply(config, "deployer")
+        assert created.status_code == 201
+        again = apply(config, "deployer")
+        assert again.status_code == 200
+        assert again.json() == created.json()
+        rv = created.json()["metadata"]["resourceVersion"]
+        assert (
+            local_cluster.store.get("/v1/configmaps", kube_namespace, "app-config")["metadata"][
+                "resourceVersion"
+            ]
+            == rv
+        )
+        # the same values from a second manager are a change: it becomes a co-owner
+        shared = apply(config, "other")
+        assert shared.status_code == 200
+        assert shared.json()["metadata"]["resourceVersion"] != rv
+        assert {e["manager"] for e in shared.json()["metadata"]["managedFields"]} == {"deployer", "other"}
+        assert apply(config, "deployer", dryRun="All").json() == shared.json()
+        changed = apply({**config, "data": {"mode": "slow"}}, "deployer", force="true")
+        assert changed.json()["data"] == {"mode": "slow"}
+        assert int(changed.json()["metadata"]["resourceVersion"]) > int(
+            shared.json()["metadata"]["resourceVersion"]
+        )

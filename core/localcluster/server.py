@@ -867,6 +867,11 @@ class APIServer(WatchHandler):
             except patching.PatchError as e:
                 raise self._patch_error(e, info, name) from None
             self._check_constraints(info, new)
+            if live is not None and info.crd is None and new == live:
+                # nothing changed (the common re-apply of unchanged manifests): the store would
+                # find the same and answer the stored object, so answer it without the round trip
+                # (built-ins only: a custom resource may be stored in another version than asked)
+                return self._ok(raw)  # type: ignore[arg-type]
             try:
                 if live is None:
                     out = self.store.create_info(
