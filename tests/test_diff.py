@@ -296,3 +296,14 @@ def test_defaulted_key_fields_of_applied_list_items_still_match():
     del gone["spec"]["template"]["spec"]["containers"][0]["ports"]
     changed = compare(gone, live)
     assert [(c.path, c.op) for c in changed.changes] == [("/spec/template/spec/containers/0/ports", "remove")]
+
+
+def test_ignoring_a_field_never_touches_the_live_object():
+    live = live_of(deployment())
+    live["metadata"]["annotations"]["injected"] = "by-webhook"
+    before = copy.deepcopy(live)
+    rule = rule_from_dict(
+        {"group": "apps", "kind": "Deployment", "jsonPointers": ["/metadata/annotations/injected"]}, "t"
+    )
+    compare(deployment(), live, [rule])
+    assert live == before

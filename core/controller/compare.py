@@ -6,7 +6,6 @@ summary) plus the per-resource diffs the CLI and API show. Nothing here writes a
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -20,6 +19,7 @@ from kedge.diff.compare import ResourceDiff, compare
 from kedge.diff.ignore import IgnoreRule, rules_from_application, rules_from_settings
 from kedge.errors import ConfigError, KedgeError
 from kedge.health import ResourceOverrides, aggregate, assess
+from kedge.jsoncopy import deep_copy
 from kedge.kube.cache import ClusterCache
 from kedge.kube.client import KubeClient, KubeError
 from kedge.kube.keys import ResourceKey, key_of
@@ -119,13 +119,13 @@ class ServerSideDiffCache:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
-                return copy.deepcopy(hit)
+                return deep_copy(hit)
         result = client.apply(desired, dry_run=True)
         with self._lock:
             self._items[key] = result
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return copy.deepcopy(result)
+        return deep_copy(result)
 
 
 def compare_app(
@@ -163,7 +163,7 @@ def compare_app(
         if problem:
             conditions.append(condition("ComparisonError", problem))
             continue
-        obj = copy.deepcopy(raw)
+        obj = deep_copy(raw)
         if ann.is_skipped(obj):
             continue
         res = None

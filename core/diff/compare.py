@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from kedge.diff import textdiff
 from kedge.diff.ignore import IgnoreRule, apply_rules
 from kedge.diff.normalize import mask_secrets, strip_server_fields
 from kedge.diff.predict import DEFAULT_MANAGER, predict
+from kedge.jsoncopy import deep_copy
 
 
 @dataclass
@@ -109,10 +109,10 @@ def compare(
     """
     rules = list(rules)
     if predicted is not None:
-        target = copy.deepcopy(predicted)
+        target = deep_copy(predicted)
     else:
         target = predict(live, desired, manager) if desired is not None else None
-    live_n = copy.deepcopy(live) if live is not None else None
+    live_n = deep_copy(live)
     if ignore_status and target is not None and live_n is not None and "status" in live_n:
         target["status"] = live_n["status"]
     live_n = apply_rules(live_n, rules, live, jq_timeout)

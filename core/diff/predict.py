@@ -18,9 +18,10 @@ the apply:
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
+
+from kedge.jsoncopy import deep_copy
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 DEFAULT_MANAGER = "argocd-controller"
@@ -69,7 +70,7 @@ def _merge(live: Any, desired: Any, field: str = "", parent: dict[str, Any] | No
             elif k in out:
                 out[k] = _merge(out[k], v, k, desired)
             else:
-                out[k] = copy.deepcopy(v)
+                out[k] = deep_copy(v)
         return out
     if isinstance(live, list) and isinstance(desired, list):
         key = _merge_key(field, desired, parent)
@@ -80,14 +81,14 @@ def _merge(live: Any, desired: Any, field: str = "", parent: dict[str, Any] | No
             for item in desired:
                 ident = _ident(item, key)
                 seen.add(ident)
-                out.append(_merge(by_id[ident], item, "", None) if ident in by_id else copy.deepcopy(item))
+                out.append(_merge(by_id[ident], item, "", None) if ident in by_id else deep_copy(item))
             # items only in live stay (other managers own them) unless our removal pass drops them
             out.extend(i for i in live if _ident(i, key) not in seen)
             return out
         if len(live) == len(desired):
             return [_merge(a, b, "", None) for a, b in zip(live, desired, strict=True)]
-        return copy.deepcopy(desired)
-    return copy.deepcopy(desired)
+        return deep_copy(desired)
+    return deep_copy(desired)
 
 
 def _remove_unapplied(result: Any, owned: dict[str, Any], desired: Any) -> None:
@@ -162,9 +163,9 @@ def predict(
 ) -> dict[str, Any]:
     """The live object as it would be after applying ``desired`` (a new dict)."""
     if live is None:
-        return copy.deepcopy(desired)
+        return deep_copy(desired)
     body = {k: v for k, v in desired.items() if k != "status"}
-    result = _merge(live, body)
+    result = _merge(deep_copy(live), body)  # never share subtrees with the (cached) live object
     owned = previously_applied(live, manager)
     if owned:
         owned = {k: v for k, v in owned.items() if k != "f:status"}

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,7 @@ class KubeClient:
         except (config.ConfigException, OSError, TypeError) as exc:
             raise KedgeError(f"kubeconfig {path or '~/.kube/config'}: {exc}") from None
         configuration.connection_pool_maxsize = qps_pool
+        _throttle_refresh(configuration)
         return cls(client.ApiClient(configuration), timeout, name=context or configuration.host)
 
     @classmethod
@@ -442,6 +444,27 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()
+
+
+def _throttle_refresh(configuration: Any, every: float = 30.0) -> None:
+    """The kubeconfig loader re-reads the whole configuration before every request to refresh
+    tokens (exec plugins, token files), which costs more CPU than the request itself. Refresh at
+    most every ``every`` seconds; such tokens live for many minutes."""
+    hook = getattr(configuration, "refresh_api_key_hook", None)
+    if hook is None:
+        return
+    last = [float("-inf")]
+    lock = threading.Lock()
+
+    def throttled(cfg: Any) -> None:
+        now = time.monotonic()
+        with lock:
+            if now - last[0] < every:
+                return
+            last[0] = now
+        hook(cfg)
+
+    configuration.refresh_api_key_hook = throttled
 
 
 def _pem_file(data_b64: str) -> str:
