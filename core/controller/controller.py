@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "argoproj.io/v1alpha1"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
-DEBOUNCE = 0.1
+DEBOUNCE = 0.2
 
 
 @dataclass

@@ -21,6 +21,7 @@ class WorkQueue(Generic[K]):
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._delayed: list[tuple[float, int, K]] = []
+        self._due: dict[K, float] = {}  # earliest pending delayed add per key
         self._seq = 0
         self._cond = threading.Condition()
         self._shutdown = False
@@ -37,18 +38,25 @@ class WorkQueue(Generic[K]):
                 self._cond.notify()
 
     def add_after(self, key: K, delay: float) -> None:
+        """Add ``key`` after ``delay`` seconds. A key that already has a delayed add pending (or
+        is already queued) is not scheduled again: a burst of changes makes one reconcile."""
         if delay <= 0:
             self.add(key)
             return
         with self._cond:
+            if key in self._due or (key in self._dirty and key not in self._processing):
+                return
+            due = time.monotonic() + delay
+            self._due[key] = due
             self._seq += 1
-            heapq.heappush(self._delayed, (time.monotonic() + delay, self._seq, key))
+            heapq.heappush(self._delayed, (due, self._seq, key))
             self._cond.notify()
 
     def _promote(self) -> float | None:
         now = time.monotonic()
         while self._delayed and self._delayed[0][0] <= now:
             _, _, key = heapq.heappop(self._delayed)
+            self._due.pop(key, None)
             if key not in self._dirty:
                 self._dirty.add(key)
                 self.added_at.setdefault(key, now)

@@ -449,20 +449,25 @@ class KubeClient:
 def _throttle_refresh(configuration: Any, every: float = 30.0) -> None:
     """The kubeconfig loader re-reads the whole configuration before every request to refresh
     tokens (exec plugins, token files), which costs more CPU than the request itself. Refresh at
-    most every ``every`` seconds; such tokens live for many minutes."""
+    most every ``every`` seconds; such tokens live for many minutes. (Each refresh installs a
+    fresh hook on the configuration, so the throttle re-wraps it.)"""
     hook = getattr(configuration, "refresh_api_key_hook", None)
     if hook is None:
         return
-    last = [float("-inf")]
+    state = {"hook": hook, "last": float("-inf")}
     lock = threading.Lock()
 
     def throttled(cfg: Any) -> None:
         now = time.monotonic()
         with lock:
-            if now - last[0] < every:
+            if now - state["last"] < every:
                 return
-            last[0] = now
-        hook(cfg)
+            state["last"] = now
+        state["hook"](cfg)
+        fresh = getattr(cfg, "refresh_api_key_hook", None)
+        if fresh is not None and fresh is not throttled:
+            state["hook"] = fresh
+            cfg.refresh_api_key_hook = throttled
 
     configuration.refresh_api_key_hook = throttled
 
