@@ -230,7 +230,6 @@ def main() -> None:
         ops_cpu0, reconciles0 = ctl.operations.stats["cpu_seconds"], ctl.stats["reconciles"]
         t1 = time.monotonic()
         head = repo.commit(files, "v2: new image and data in every app")
-        time.sleep(1.0)  # let the repo server's cached ls-remote answer expire
         for i in range(args.apps):  # what a Git webhook does: refresh the apps
             ctl.refresh(f"app{i:05d}")
         wait_all(head, "update")

@@ -344,7 +344,8 @@ class OperationRunner:
             if wave_delay is not None
             else float(params.get("controller.sync.wave.delay.seconds") or env_delay or 2.0)
         )
-        self.poll = poll if poll is not None else min(0.5, max(self.wave_delay, 0.05))
+        # health is read from the watch cache, so polling it often is cheap and cuts each sync short
+        self.poll = poll if poll is not None else min(0.1, max(self.wave_delay, 0.05))
         timeout = (
             sync_timeout
             if sync_timeout is not None
