@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: prefix of the auto-sync skip reason that becomes a ``SyncError`` condition (as in Argo CD)
+FAILED_ATTEMPT = "Failed sync attempt"
+
+
 def _param(params: dict[str, str], key: str, default: float) -> float:
     try:
         return float(params.get(key) or default)
@@ -107,7 +111,7 @@ def decide(
     if attempted:
         phase = last.get("phase")
         if phase != "Succeeded":
-            return None, f"Failed sync attempt to {shown}: {last.get('message', '')}", 0.0
+            return None, f"{FAILED_ATTEMPT} to {shown}: {last.get('message', '')}", 0.0
         if not policy.get("selfHeal"):
             return None, f"Skipping auto-sync: most recent sync already to {shown}", 0.0
         attempts = int(((last.get("operation") or {}).get("sync") or {}).get("selfHealAttemptsCount") or 0)
@@ -171,8 +175,11 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
             return
         op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
     runner = getattr(controller, "operations", None)
-    if runner is not None and reason:
+    if runner is not None:
+        previous = runner.last_skip.get(name, "")
         runner.last_skip[name] = reason
+        if reason != previous and (reason.startswith(FAILED_ATTEMPT) or previous.startswith(FAILED_ATTEMPT)):
+            controller.queue.add_after(name, 0.05)  # show (or clear) the SyncError condition
     if again > 0:
         controller.queue.add_after(name, again)
     if op is None:

@@ -282,6 +282,9 @@ class AppController:
             state.error = str(exc)
         state.result = result if result is not None else state.result
         state.revisions = revisions or state.revisions
+        skip = self.operations.last_skip.get(name, "") if self.operations is not None else ""
+        if skip.startswith("Failed sync attempt"):
+            conditions.append(condition("SyncError", skip))
         new_status = comparison_status(app, result, revisions, source_types, conditions, self.namespace)
         self._write_status(app, new_status)
         if refresh:

@@ -115,6 +115,18 @@ def test_failed_auto_sync_is_not_retried_and_allow_empty_guard(
         ops.get_app(kube, control_ns, "noloop")["status"]["operationState"]["finishedAt"] == st["finishedAt"]
     )
     assert sync_controller.operations.last_skip["noloop"].startswith("Failed sync attempt to")
+    # ... and the app says so, as Argo CD's SyncError condition
+    cond = wait_for(
+        lambda: next(
+            (
+                c
+                for c in ops.get_app(kube, control_ns, "noloop")["status"].get("conditions") or []
+                if c["type"] == "SyncError"
+            ),
+            None,
+        )
+    )
+    assert cond["message"].startswith("Failed sync attempt to ")
 
     # a new commit is attempted; then deleting every file would wipe everything: refused
     good = app_repo.commit(files(configmap("bad")), "fixed")
@@ -123,6 +135,14 @@ def test_failed_auto_sync_is_not_retried_and_allow_empty_guard(
         lambda: (
             (ops.get_app(kube, control_ns, "noloop")["status"].get("history") or [{}])[-1].get("revision")
             == good
+        )
+    )
+    wait_for(
+        lambda: (
+            not any(
+                c["type"] == "SyncError"
+                for c in ops.get_app(kube, control_ns, "noloop")["status"].get("conditions") or []
+            )
         )
     )
     app_repo.commit({"app/configmap-bad.yaml": None, "app/keep.txt": "x"}, "empty")
