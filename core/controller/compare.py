@@ -339,12 +339,7 @@ def _orphaned(cluster: ClusterView, project: dict[str, Any] | None, namespace: s
         k = entry.key
         if k.kind in ("ServiceAccount", "ConfigMap") and k.name in ("default", "kube-root-ca.crt"):
             continue
-        if any(
-            projects._glob(i.get("group", "*") or "", k.group)
-            and projects._glob(i.get("kind", "*"), k.kind)
-            and projects._glob(i.get("name", "*") or "*", k.name)
-            for i in ignore
-        ):
+        if projects.orphan_ignored(ignore, k.group, k.kind, k.name):
             continue
         count += 1
     return count

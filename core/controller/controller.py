@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kedge.controller import project as projects
+from kedge.controller.autosync import FAILED_ATTEMPT
 from kedge.controller.clusters import ClusterRegistry
 from kedge.controller.compare import CompareResult, ServerSideDiffCache, compare_app, condition
 from kedge.controller.status import comparison_status, status_patch
@@ -283,7 +284,7 @@ class AppController:
         state.result = result if result is not None else state.result
         state.revisions = revisions or state.revisions
         skip = self.operations.last_skip.get(name, "") if self.operations is not None else ""
-        if skip.startswith("Failed sync attempt"):
+        if skip.startswith(FAILED_ATTEMPT):
             conditions.append(condition("SyncError", skip))
         new_status = comparison_status(app, result, revisions, source_types, conditions, self.namespace)
         self._write_status(app, new_status)

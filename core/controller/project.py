@@ -73,3 +73,13 @@ def resource_permitted(project: dict[str, Any] | None, group: str, kind: str, na
     if not _gk_match(white, group, kind):
         return False
     return not _gk_match(spec.get("clusterResourceBlacklist") or [], group, kind)
+
+
+def orphan_ignored(ignore: Iterable[dict[str, Any]], group: str, kind: str, name: str) -> bool:
+    """Whether ``orphanedResources.ignore`` (entries of group, kind, name globs) covers a resource."""
+    return any(
+        _glob(i.get("group", "*") or "", group)
+        and _glob(i.get("kind", "*"), kind)
+        and _glob(i.get("name") or "*", name)
+        for i in ignore
+    )
