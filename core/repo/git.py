@@ -57,6 +57,7 @@ class Refs:
     refs: dict[str, str] = field(default_factory=dict)
     head_target: str = ""  # e.g. refs/heads/main
     fetched_at: float = 0.0
+    started_at: float = 0.0  # when the listing began (a refresh asked later needs a newer one)
 
     @property
     def tags(self) -> list[str]:
@@ -143,23 +144,32 @@ class GitRepos:
 
     # -- refs ---------------------------------------------------------------------------------
     def ls_remote(self, url: str, creds: RepoCredentials | None, *, refresh: bool = False) -> Refs:
-        """The remote's refs, cached for ``revision_cache_expiration`` unless ``refresh``."""
+        """The remote's refs, cached for ``revision_cache_expiration`` unless ``refresh``.
+
+        Concurrent callers share one ``git ls-remote``; a ``refresh`` is satisfied by any listing
+        that started after it was asked for (a webhook refreshing 1,000 apps lists refs once
+        or twice, not 1,000 times in a row)."""
         key = url_key(url)
         ttl = self.config.revision_cache_expiration
+        asked = time.monotonic()
         if not refresh:
             with self._refs_lock:
                 cached = self._refs.get(key)
             if cached is not None and time.monotonic() - cached.fetched_at < ttl:
                 return cached
         with self._refs_key_lock(key):
-            if not refresh:  # another thread may have listed the refs while we waited
-                with self._refs_lock:
-                    cached = self._refs.get(key)
-                if cached is not None and time.monotonic() - cached.fetched_at < ttl:
+            with self._refs_lock:  # another thread may have listed the refs while we waited
+                cached = self._refs.get(key)
+            if cached is not None:
+                if refresh and cached.started_at >= asked:
                     return cached
+                if not refresh and time.monotonic() - cached.fetched_at < ttl:
+                    return cached
+            started = time.monotonic()
             out = self._ls_remote_with_retry(url, creds)
             self.stats["ls_remote"] += 1
             refs = parse_ls_remote(out)
+            refs.started_at = started
             with self._refs_lock:
                 self._refs[key] = refs
             return refs
