@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "argoproj.io/v1alpha1"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 DEBOUNCE = 0.2
+WRITTEN_TTL = 30.0  # seconds a status write waits to be seen through the informer
 
 
 @dataclass
@@ -77,6 +78,9 @@ class AppController:
         self._ssd = ServerSideDiffCache()
         self._next_resync: dict[str, float] = {}
         self._status_subresource: bool | None = None
+        #: name -> (resourceVersion, status, when) of our last status write the Application
+        #: informer has not delivered yet: the base for the next write while the informer lags
+        self._written: dict[str, tuple[str, dict[str, Any], float]] = {}
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._cluster_info: dict[str, tuple[str, list[str]]] = {}
@@ -126,8 +130,12 @@ class AppController:
         if etype == "DELETED":
             self.states.pop(name, None)
             self._next_resync.pop(name, None)
+            self._written.pop(name, None)
             return
         assert new is not None
+        written = self._written.get(name)
+        if written is not None and written[0] == (new.get("metadata") or {}).get("resourceVersion"):
+            self._written.pop(name, None)  # the informer has caught up with our last write
         refresh = ((new.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
         # Not metadata.generation: Applications have no status subresource (as in Argo CD), so every
         # status write bumps it, and comparing it made each of our own writes queue another reconcile.
@@ -303,25 +311,39 @@ class AppController:
         return state
 
     def _write_status(self, app: dict[str, Any], new_status: dict[str, Any]) -> None:
-        patch = status_patch(app.get("status"), new_status, max_age=self.resync)
+        name = app["metadata"]["name"]
+        base = app.get("status")
+        written = self._written.get(name)
+        if written is not None:
+            if time.monotonic() - written[2] < WRITTEN_TTL:
+                # the informer has not delivered our previous write yet: its copy is older than
+                # what the server has, and diffing against it could skip a needed write
+                base = written[1]
+            else:
+                self._written.pop(name, None)
+        patch = status_patch(base, new_status, max_age=self.resync)
         if patch is None:
             return
         res = self.client.resource_for(API_VERSION, "Application")
         assert res is not None
-        name = app["metadata"]["name"]
         body = {"status": patch}
+        out: dict[str, Any] | None = None
         if self._status_subresource is not False:
             try:
-                self.client.patch(res, self.namespace, name, body, MERGE_PATCH, subresource="status")
+                out = self.client.patch(res, self.namespace, name, body, MERGE_PATCH, subresource="status")
                 self._status_subresource = True
-                self.stats["status_writes"] += 1
-                return
             except KubeError as exc:
                 if exc.status != 404 or self._status_subresource:
                     raise
                 self._status_subresource = False
-        self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
+        if out is None:
+            out = self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
         self.stats["status_writes"] += 1
+        if isinstance(out, dict):
+            rv = (out.get("metadata") or {}).get("resourceVersion")
+            current = self.apps.get(name) or {}
+            if rv and (current.get("metadata") or {}).get("resourceVersion") != rv:
+                self._written[name] = (rv, out.get("status") or {}, time.monotonic())
 
     def _clear_refresh(self, name: str) -> None:
         res = self.client.resource_for(API_VERSION, "Application")
