@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,29 @@ def throttle(client_cls: type, latency: float, qps: float) -> None:
     client_cls.request = request
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads, by thread-name prefix (from /proc)."""
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            continue
+        group = re.sub(r"[-_]?\d+$", "", re.sub(r" \(.*\)$", "", t.name)) or t.name
+        out[group] = out.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def process_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_cluster(tmp: Path) -> tuple[subprocess.Popen, Path]:
     kubeconfig = tmp / "kubeconfig"
     proc = subprocess.Popen(
@@ -125,6 +149,7 @@ def main() -> None:
     ap.add_argument(
         "--qps", type=float, default=0.0, help="client-side limit on API calls per second (0: none)"
     )
+    ap.add_argument("-v", "--verbose", action="store_true", help="print progress every second")
     args = ap.parse_args()
 
     from kedge.controller.controller import AppController
@@ -191,14 +216,18 @@ def main() -> None:
 
         def wait_all(revision: str | None, label: str) -> float:
             start = time.monotonic()
+            shown = [start]
+            last_ready = [-1]
             while True:
                 # the controller's own informer: polling over HTTP would decode every app 4x a
                 # second in this process and be counted as controller CPU
                 items = ctl.apps.list()
-                ready = 0
+                ready = synced_rev = 0
                 for a in items:
                     st = a.get("status") or {}
                     hist = st.get("history") or []
+                    if hist and (revision is None or hist[-1].get("revision") == revision):
+                        synced_rev += 1
                     if (
                         (st.get("sync") or {}).get("status") == "Synced"
                         and (st.get("health") or {}).get("status") == "Healthy"
@@ -209,6 +238,49 @@ def main() -> None:
                         ready += 1
                 if ready == args.apps:
                     return time.monotonic() - start
+                if args.verbose and time.monotonic() - shown[0] >= 1.0:
+                    shown[0] = time.monotonic()
+                    if ready == last_ready[0] and ready >= args.apps * 0.9:
+                        for a in items[:2000]:  # a stuck tail: say why
+                            st = a.get("status") or {}
+                            ok = (st.get("sync") or {}).get("status") == "Synced" and (
+                                st.get("health") or {}
+                            ).get("status") == "Healthy"
+                            if not ok or a.get("operation"):
+                                print(
+                                    f"      {a['metadata']['name']}: sync {(st.get('sync') or {}).get('status')} "
+                                    f"health {(st.get('health') or {}).get('status')} "
+                                    f"op {bool(a.get('operation'))} phase {(st.get('operationState') or {}).get('phase')} "
+                                    f"reconciledAt {st.get('reconciledAt')}"
+                                )
+                                if os.environ.get("KEDGE_BENCH_DEBUG"):
+                                    dep_res = client.resource_for("apps/v1", "Deployment")
+                                    dep = client.get(dep_res, "bench", a["metadata"]["name"] + "-web") or {}
+                                    print(
+                                        "        live:",
+                                        dep.get("metadata", {}).get("generation"),
+                                        dep.get("status"),
+                                    )
+                                    from kedge.kube.keys import ResourceKey
+
+                                    view = ctl.clusters.view({"server": "https://kubernetes.default.svc"})
+                                    e = view.cache.get(
+                                        ResourceKey(
+                                            "apps", "Deployment", "bench", a["metadata"]["name"] + "-web"
+                                        )
+                                    )
+                                    print(
+                                        "        cache:",
+                                        e and e.health,
+                                        e and e.obj and e.obj.get("status"),
+                                        e and e.obj and e.obj["metadata"].get("generation"),
+                                    )
+                    last_ready[0] = ready
+                    print(
+                        f"    {label} {time.monotonic() - start:6.1f}s: {synced_rev} synced to the revision, "
+                        f"{ready} Synced+Healthy",
+                        flush=True,
+                    )
                 if time.monotonic() - start > args.timeout:
                     raise SystemExit(
                         f"{label}: only {ready}/{args.apps} apps ready after {args.timeout:.0f}s"
@@ -227,6 +299,8 @@ def main() -> None:
             yappi.set_clock_type("cpu")
             yappi.start()
         cpu0 = time.process_time()
+        threads0 = thread_cpu()
+        server0 = process_cpu(proc.pid)
         ops_cpu0, reconciles0 = ctl.operations.stats["cpu_seconds"], ctl.stats["reconciles"]
         t1 = time.monotonic()
         head = repo.commit(files, "v2: new image and data in every app")
@@ -235,11 +309,21 @@ def main() -> None:
         wait_all(head, "update")
         update = time.monotonic() - t1
         cpu = time.process_time() - cpu0
+        threads1 = thread_cpu()
+        server_cpu = process_cpu(proc.pid) - server0
         ops_cpu = ctl.operations.stats["cpu_seconds"] - ops_cpu0
         reconciles = ctl.stats["reconciles"] - reconciles0
         if os.environ.get("KEDGE_BENCH_PROFILE"):
             yappi.stop()
-            yappi.get_func_stats().sort("tsub").print_all(
+            only = os.environ.get("KEDGE_BENCH_PROFILE_THREADS")  # a thread-name prefix
+            stats = yappi.get_func_stats()
+            if only:
+                import threading
+
+                names = {t.ident: t.name for t in threading.enumerate()}
+                ids = {t.id for t in yappi.get_thread_stats() if names.get(t.tid, "").startswith(only)}
+                stats = yappi.get_func_stats(filter_callback=lambda st: st.ctx_id in ids)
+            stats.sort("tsub").print_all(
                 out=open(os.environ["KEDGE_BENCH_PROFILE"], "w"),
                 columns={0: ("name", 90), 1: ("ncall", 10), 2: ("tsub", 8), 3: ("ttot", 8), 4: ("tavg", 8)},
             )
@@ -261,6 +345,9 @@ def main() -> None:
             "dry run + apply of every object, status writes)"
         )
         print(
+            f"  local cluster (API server + simulator) CPU: {server_cpu:6.1f} s   ({server_cpu / n * 1000:.1f} ms/app)"
+        )
+        print(
             f"    reconciles during the update:           {reconciles:8d}     ({reconciles / n:.1f} per app)"
         )
         scaled = update / n * 1000
@@ -268,6 +355,11 @@ def main() -> None:
             f"  linear projection to 1,000 apps:          {scaled:8.1f} s   (target <= 60 s, ambition <= 10 s)"
         )
         print(f"  operations run: {ctl.operations.stats}")
+        print("  controller CPU by thread group (ms/app):")
+        by = {g: (threads1[g] - threads0.get(g, 0.0)) / n * 1000 for g in threads1}
+        for g, ms in sorted(by.items(), key=lambda kv: -kv[1]):
+            if ms >= 0.1:
+                print(f"    {g:40s} {ms:6.1f}")
     finally:
         if ctl is not None:
             ctl.stop()
