@@ -14,6 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kedge.controller import project as projects
 from kedge.diff.compare import ResourceDiff, compare
 from kedge.diff.ignore import IgnoreRule, rules_from_application, rules_from_settings
@@ -44,6 +46,9 @@ class ResourceResult:
     requires_pruning: bool = False
     wave: int = 0
     ignore_extraneous: bool = False
+    #: what the diff was computed from (target digest, live resourceVersion, rules, options):
+    #: the next comparison reuses the diff when it is unchanged
+    inputs: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     def status_entry(self) -> dict[str, Any]:
         """One entry of ``status.resources`` (Argo CD's ResourceStatus)."""
@@ -139,7 +144,11 @@ def compare_app(
     tracking: Tracking,
     server_side_diff: bool = False,
     ssd_cache: ServerSideDiffCache | None = None,
+    previous: CompareResult | None = None,
 ) -> CompareResult:
+    """``previous``: the app's last comparison; a resource whose desired object, live
+    resourceVersion and ignore rules are all unchanged keeps its diff instead of being compared
+    again (most reconciles change one or two objects of an app, or none)."""
     spec = app.get("spec") or {}
     dest = spec.get("destination") or {}
     dest_ns = dest.get("namespace") or ""
@@ -235,6 +244,7 @@ def compare_app(
 
     compare_opts = _compare_options(cm_data)
     live_entries = cluster.cache.managed(app_instance)
+    before = {r.key: r for r in previous.resources} if previous is not None else {}
     results: list[ResourceResult] = []
     sync = SYNCED
     for key in sorted(set(targets) | set(live_entries)):
@@ -245,6 +255,7 @@ def compare_app(
             continue
         resource_rules = [r for r in rules if r.matches(key.group, key.kind, key.namespace, key.name)]
         opts = ann.compare_options(target or live or {})
+        inputs: tuple[Any, ...] | None = None
         try:
             predicted = None
             if (
@@ -263,7 +274,13 @@ def compare_app(
                 and (live or {}).get("aggregationRule")
             ):
                 resource_rules = [*resource_rules, IgnoreRule(json_pointers=("/rules",), origin="argocd-cm")]
-            d = compare(target, live, resource_rules, predicted=predicted, ignore_status=ignore_status)
+            if predicted is None:
+                inputs = _inputs(target, live, resource_rules, ignore_status)
+            last = before.get(key)
+            if inputs is not None and last is not None and last.inputs == inputs and last.diff is not None:
+                d = last.diff
+            else:
+                d = compare(target, live, resource_rules, predicted=predicted, ignore_status=ignore_status)
         except (ConfigError, KedgeError) as exc:
             conditions.append(condition("ComparisonError", f"{key}: {exc}"))
             d = None
@@ -286,6 +303,7 @@ def compare_app(
             requires_pruning=target is None,
             wave=ann.wave(target or live or {}),
             ignore_extraneous=target is None and opts.get("IgnoreExtraneous") == "true",
+            inputs=inputs,
         )
         results.append(r)
         if status == OUT_OF_SYNC and not r.ignore_extraneous:
@@ -301,6 +319,24 @@ def compare_app(
         )
     summary = _summary(cluster, app_instance)
     return CompareResult(sync, health, results, conditions, summary)
+
+
+def _inputs(
+    target: dict[str, Any] | None, live: dict[str, Any] | None, rules: list[IgnoreRule], ignore_status: bool
+) -> tuple[Any, ...] | None:
+    """What a resource's diff depends on, or None when it cannot be fingerprinted."""
+    rv = ((live or {}).get("metadata") or {}).get("resourceVersion", "") if live is not None else "-"
+    if not rv:
+        return None
+    digest = b""
+    if target is not None:
+        try:
+            digest = hashlib.blake2b(
+                orjson.dumps(target, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS), digest_size=16
+            ).digest()
+        except TypeError:
+            return None
+    return (digest, rv, tuple(rules), ignore_status)
 
 
 def _compare_options(cm_data: dict[str, str]) -> dict[str, Any]:
