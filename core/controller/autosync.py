@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kedge.controller.operations import (
+    OperationConflict,
     _parse_time,
     _write_operation,
     get_app,
@@ -163,17 +164,26 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
         return
     name = app["metadata"]["name"]
     params = controller.settings.current.params
-    # decide on the informer's copy first; read the app fresh only when there is something to do
-    cached = controller.apps.get(name) or app
+    # decide on the newest copy the controller has (usually what its status write returned);
+    # the operation is written with that copy's resourceVersion as a precondition, so a copy
+    # that turns out stale costs a read and a second decision, never a second sync
+    cached = controller.latest(name) or app
     op, reason, again = decide(cached, state, controller.project_of(cached), params)
-    if op is None:
-        fresh = None
-    else:
+    fresh = cached
+    if op is not None:
         try:
-            fresh = get_app(controller.client, controller.namespace, name)
-        except KedgeError:
+            _write_operation(controller.client, cached, op, attempts=1)
+            log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
+            op = None
+        except OperationConflict:  # the copy was stale: read the app and decide again
+            try:
+                fresh = get_app(controller.client, controller.namespace, name)
+            except KedgeError:
+                return
+            op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
+        except (KedgeError, KubeError) as exc:
+            log.info("%s: auto-sync not requested: %s", name, exc)
             return
-        op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
     runner = getattr(controller, "operations", None)
     if runner is not None:
         previous = runner.last_skip.get(name, "")
@@ -186,11 +196,12 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
         if reason:
             log.debug("%s: %s", name, reason)
         return
-    assert fresh is not None
     try:
         _write_operation(controller.client, fresh, op)
-        log.info(
-            "%s: auto-sync to %s initiated", name, (op["sync"].get("revision") or op["sync"].get("revisions"))
-        )
+        log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
     except (KedgeError, KubeError) as exc:
         log.info("%s: auto-sync not requested: %s", name, exc)
+
+
+def _revision_of(op: dict[str, Any]) -> Any:
+    return op["sync"].get("revision") or op["sync"].get("revisions")

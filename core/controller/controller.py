@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "argoproj.io/v1alpha1"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 DEBOUNCE = 0.2
+DEBOUNCE_OPERATION = 1.0  # the debounce while the app's operation runs
 WRITTEN_TTL = 30.0  # seconds a status write waits to be seen through the informer
 
 
@@ -78,7 +79,7 @@ class AppController:
         self._ssd = ServerSideDiffCache()
         self._next_resync: dict[str, float] = {}
         self._status_subresource: bool | None = None
-        #: name -> (resourceVersion, status, when) of our last status write the Application
+        #: name -> (resourceVersion, object, when) of our last status write the Application
         #: informer has not delivered yet: the base for the next write while the informer lags
         self._written: dict[str, tuple[str, dict[str, Any], float]] = {}
         self._threads: list[threading.Thread] = []
@@ -152,7 +153,12 @@ class AppController:
         if not app_instance:
             return
         ns, sep, name = app_instance.partition("_")
-        self.queue.add_after(name if sep else app_instance, DEBOUNCE)
+        name = name if sep else app_instance
+        app = self.apps.get(name)
+        # while the app's operation runs, its writes change many objects in a row and the
+        # operation's end refreshes the app anyway: collect the changes longer
+        busy = app is not None and (app.get("operation") or _operation_running(app))
+        self.queue.add_after(name, DEBOUNCE_OPERATION if busy else DEBOUNCE, debounce=True)
 
     def _on_settings(self, old: Any, new: Any) -> None:
         self._overrides = ResourceOverrides.from_configmap(new.cm)
@@ -281,6 +287,7 @@ class AppController:
                 self._overrides,
                 tracking,
                 ssd_cache=self._ssd,
+                previous=state.result if refresh != "hard" else None,  # hard: compare everything
             )
             state.error = None
         except _SpecError as exc:
@@ -295,9 +302,7 @@ class AppController:
         if skip.startswith(FAILED_ATTEMPT):
             conditions.append(condition("SyncError", skip))
         new_status = comparison_status(app, result, revisions, source_types, conditions, self.namespace)
-        self._write_status(app, new_status)
-        if refresh:
-            self._clear_refresh(name)
+        self._write_status(app, new_status, clear_refresh=bool(refresh))
         state.reconciled = time.time()
         state.duration = time.monotonic() - started
         state.cpu = time.thread_time() - cpu_started
@@ -310,7 +315,11 @@ class AppController:
                     log.exception("post-reconcile hook failed for %s", name)
         return state
 
-    def _write_status(self, app: dict[str, Any], new_status: dict[str, Any]) -> None:
+    def _write_status(
+        self, app: dict[str, Any], new_status: dict[str, Any], clear_refresh: bool = False
+    ) -> None:
+        """Patch ``status`` when the comparison changed it; ``clear_refresh`` also removes the
+        refresh annotation (in the same write, Applications having no status subresource)."""
         name = app["metadata"]["name"]
         base = app.get("status")
         written = self._written.get(name)
@@ -318,46 +327,59 @@ class AppController:
             if time.monotonic() - written[2] < WRITTEN_TTL:
                 # the informer has not delivered our previous write yet: its copy is older than
                 # what the server has, and diffing against it could skip a needed write
-                base = written[1]
+                base = written[1].get("status")
             else:
                 self._written.pop(name, None)
         patch = status_patch(base, new_status, max_age=self.resync)
-        if patch is None:
+        if patch is None and not clear_refresh:
             return
         res = self.client.resource_for(API_VERSION, "Application")
         assert res is not None
-        body = {"status": patch}
         out: dict[str, Any] | None = None
-        if self._status_subresource is not False:
+        if patch is not None and self._status_subresource is not False:
             try:
-                out = self.client.patch(res, self.namespace, name, body, MERGE_PATCH, subresource="status")
+                out = self.client.patch(
+                    res, self.namespace, name, {"status": patch}, MERGE_PATCH, subresource="status"
+                )
                 self._status_subresource = True
+                self.stats["status_writes"] += 1
+                patch = None
             except KubeError as exc:
                 if exc.status != 404 or self._status_subresource:
                     raise
                 self._status_subresource = False
-        if out is None:
-            out = self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
-        self.stats["status_writes"] += 1
+        body: dict[str, Any] = {}
+        if patch is not None:
+            body["status"] = patch
+        if clear_refresh:
+            body["metadata"] = {"annotations": {REFRESH_ANNOTATION: None}}
+        if body:
+            try:
+                out = self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
+            except KubeError as exc:
+                if "status" in body:
+                    raise
+                log.warning("could not clear the refresh annotation of %s: %s", name, exc)
+            if "status" in body:
+                self.stats["status_writes"] += 1
         if isinstance(out, dict):
             rv = (out.get("metadata") or {}).get("resourceVersion")
             current = self.apps.get(name) or {}
             if rv and (current.get("metadata") or {}).get("resourceVersion") != rv:
-                self._written[name] = (rv, out.get("status") or {}, time.monotonic())
+                self._written[name] = (rv, out, time.monotonic())
 
-    def _clear_refresh(self, name: str) -> None:
-        res = self.client.resource_for(API_VERSION, "Application")
-        assert res is not None
-        try:
-            self.client.patch(
-                res,
-                self.namespace,
-                name,
-                {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}},
-                MERGE_PATCH,
-            )
-        except KubeError as exc:
-            log.warning("could not clear the refresh annotation of %s: %s", name, exc)
+    def latest(self, name: str) -> dict[str, Any] | None:
+        """The newest copy of an Application this controller knows: what its own last write
+        returned while the informer has not delivered it yet, else the informer's."""
+        written = self._written.get(name)
+        if written is not None and time.monotonic() - written[2] < WRITTEN_TTL:
+            return written[1]
+        return self.apps.get(name)
+
+
+def _operation_running(app: dict[str, Any]) -> bool:
+    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
+    return phase in ("Running", "Terminating")
 
 
 class _SpecError(Exception):

@@ -57,6 +57,10 @@ class OperationError(KedgeError):
     """A request the API refuses (another operation running, auto-sync on, no such history id...)."""
 
 
+class OperationConflict(OperationError):
+    """The Application changed while an operation was being requested."""
+
+
 # -- small helpers -----------------------------------------------------------------------------------
 def _res(client: KubeClient, kind: str = "Application"):
     res = client.resource_for(API_VERSION, kind)
@@ -109,22 +113,29 @@ def _initiator(initiated_by: str | None, automated: bool) -> dict[str, Any]:
     return {"automated": True} if automated else {"username": initiated_by or "admin"}
 
 
-def _write_operation(client: KubeClient, app: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+def _write_operation(
+    client: KubeClient, app: dict[str, Any], operation: dict[str, Any], attempts: int = 8
+) -> dict[str, Any]:
     """Set ``operation`` unless one is pending or running (optimistic concurrency: a concurrent
-    status write by the controller is retried, a concurrent operation is refused)."""
+    status write by the controller is retried, a concurrent operation is refused). With
+    ``attempts=1`` a changed app is not re-read: the caller decides again."""
     meta = app["metadata"]
-    for _ in range(8):
+    for attempt in range(attempts):
         body = {"metadata": {"resourceVersion": meta["resourceVersion"]}, "operation": operation}
         try:
             return client.patch(_res(client), meta["namespace"], meta["name"], body, MERGE_PATCH)
         except KubeError as exc:
             if not exc.conflict:
                 raise
+        if attempt == attempts - 1:
+            break
         app = get_app(client, meta["namespace"], meta["name"])
         meta = app["metadata"]
         if app.get("operation") or operation_in_progress(app):
             raise OperationError("another operation is already in progress")
-    raise OperationError("the application keeps changing while the operation is being requested; try again")
+    raise OperationConflict(
+        "the application keeps changing while the operation is being requested; try again"
+    )
 
 
 # -- the library API ---------------------------------------------------------------------------------
