@@ -368,6 +368,9 @@ class OperationRunner:
         self._stop = threading.Event()
         self.stats: dict[str, float] = {"operations": 0, "succeeded": 0, "failed": 0, "cpu_seconds": 0.0}
         self.last_skip: dict[str, str] = {}  # auto-sync decisions, for the API
+        #: name -> (resourceVersion, object, when) of this runner's last write of the app, until
+        #: the informer delivers it; while one is pending the app is read from the server
+        self._mine: dict[str, tuple[str, dict[str, Any], float]] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def attach(self) -> None:
@@ -386,8 +389,13 @@ class OperationRunner:
 
     def _on_app(self, etype: str, new: dict[str, Any] | None, old: dict[str, Any] | None) -> None:
         if new is None:
+            if old is not None:
+                self._mine.pop((old.get("metadata") or {}).get("name", ""), None)
             return
         meta = new.get("metadata") or {}
+        mine = self._mine.get(meta.get("name", ""))
+        if mine is not None and mine[0] == meta.get("resourceVersion"):
+            self._mine.pop(meta.get("name", ""), None)
         if new.get("operation") or operation_in_progress(new) or meta.get("deletionTimestamp"):
             self.queue.add(meta.get("name", ""))
 
@@ -411,11 +419,26 @@ class OperationRunner:
         return self.ctl.client
 
     def _patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.client.patch(_res(self.client), self.ctl.namespace, name, body, MERGE_PATCH)
+        out = self.client.patch(_res(self.client), self.ctl.namespace, name, body, MERGE_PATCH)
+        rv = ((out or {}).get("metadata") or {}).get("resourceVersion")
+        if rv:
+            self._mine[name] = (rv, out, time.monotonic())
+        return out
+
+    def _current(self, name: str) -> dict[str, Any]:
+        """The app as the server has it: the controller's copy when it is known to include this
+        runner's own writes, else read."""
+        mine = self._mine.get(name)
+        if mine is None or time.monotonic() - mine[2] > 30.0:
+            self._mine.pop(name, None)
+            latest = self.ctl.latest(name) if hasattr(self.ctl, "latest") else None
+            if latest is not None:
+                return latest
+        return get_app(self.client, self.ctl.namespace, name)
 
     def process(self, name: str) -> None:
         try:
-            app = get_app(self.client, self.ctl.namespace, name)
+            app = self._current(name)
         except KedgeError:
             return
         if (app.get("metadata") or {}).get("deletionTimestamp"):
@@ -630,8 +653,13 @@ class OperationRunner:
         sync_result: dict[str, Any] | None,
     ) -> None:
         name = app["metadata"]["name"]
-        for _ in range(10):
-            cur = get_app(self.client, self.ctl.namespace, name)
+        mine = self._mine.get(name)
+        # first try: the newest copy known (this runner's last write), with its resourceVersion
+        # as the precondition; a conflict (someone wrote meanwhile) reads the app
+        cur = mine[1] if mine is not None else app
+        for attempt in range(10):
+            if attempt:
+                cur = get_app(self.client, self.ctl.namespace, name)
             op = cur.get("operation") or st.get("operation") or {}
             new_state = {**st, "operation": op, "phase": phase, "message": message, "finishedAt": now_iso()}
             if sync_result is not None:
