@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kedge.repo import semver_range
 from kedge.repo.config import RepoServerConfig
@@ -580,13 +581,18 @@ class GitRepos:
 
 _shared: dict[str, GitRepos] = {}
 _shared_lock = threading.Lock()
+_last_shared: list[Any] = []  # [config, its cache_dir, repos] of the last call
 
 
 def shared(config: RepoServerConfig) -> GitRepos:
     """The process-wide :class:`GitRepos` for ``config.cache_dir``."""
+    last = _last_shared
+    if last and last[0] is config and last[1] == config.cache_dir:  # as last time: no path work
+        return last[2]
     key = str(Path(config.cache_dir).resolve())
     with _shared_lock:
         repos = _shared.get(key)
         if repos is None or repos.config is not config and repos.config != config:
             repos = _shared[key] = GitRepos(config)
+        _last_shared[:] = [config, config.cache_dir, repos]
         return repos

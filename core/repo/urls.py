@@ -8,6 +8,7 @@ them to one key so every app of a repository shares one mirror. :func:`redact` r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +28,7 @@ def is_http_url(url: str) -> bool:
     return url.startswith("http://") or url.startswith("https://")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_url(url: str) -> str:
     """A canonical form of a repository URL, used as the cache key.
 
