@@ -275,7 +275,7 @@ def compare_app(
             ):
                 resource_rules = [*resource_rules, IgnoreRule(json_pointers=("/rules",), origin="argocd-cm")]
             if predicted is None:
-                inputs = _inputs(target, live, resource_rules, ignore_status)
+                inputs = _inputs(cluster.server, target, live, resource_rules, ignore_status)
             last = before.get(key)
             if inputs is not None and last is not None and last.inputs == inputs and last.diff is not None:
                 d = last.diff
@@ -322,9 +322,14 @@ def compare_app(
 
 
 def _inputs(
-    target: dict[str, Any] | None, live: dict[str, Any] | None, rules: list[IgnoreRule], ignore_status: bool
+    server: str,
+    target: dict[str, Any] | None,
+    live: dict[str, Any] | None,
+    rules: list[IgnoreRule],
+    ignore_status: bool,
 ) -> tuple[Any, ...] | None:
-    """What a resource's diff depends on, or None when it cannot be fingerprinted."""
+    """What a resource's diff depends on, or None when it cannot be fingerprinted
+    (resourceVersions are per cluster: the cluster is part of it)."""
     rv = ((live or {}).get("metadata") or {}).get("resourceVersion", "") if live is not None else "-"
     if not rv:
         return None
@@ -336,7 +341,7 @@ def _inputs(
             ).digest()
         except TypeError:
             return None
-    return (digest, rv, tuple(rules), ignore_status)
+    return (server, digest, rv, tuple(rules), ignore_status)
 
 
 def _compare_options(cm_data: dict[str, str]) -> dict[str, Any]:

@@ -269,7 +269,7 @@ def test_the_status_compare_option_is_an_input(scene):
     scene.cm_data = {"resource.compareoptions": "ignoreResourceStatusField: none\n"}
     second = scene.compare(first)
     assert all(_diffs(second)[n] is not _diffs(first)[n] for n in ("a", "b"))
-    assert all(r.inputs[3] is False for r in second.resources)
+    assert all(r.inputs[-1] is False for r in second.resources)
     assert second.sync_status == SYNCED
     scene.check_same_as_fresh(second)
 
