@@ -69,6 +69,7 @@ def test_one_thread_every_verb_in_sequence_no_method_or_body_leaks(kube, kube_na
     a, keep, other = _uid("a"), _uid("keep"), _uid("other")
 
     created = kube.create(_cm(a, ns, {"v": "1"}))  # POST with a body
+    first_handle = kube._curl._local.curl
     assert created["metadata"]["name"] == a and created["data"] == {"v": "1"}
     kube.create(_cm(keep, ns, {"k": "1"}))
     kube.create(_cm(other, ns, {"o": "1"}))
@@ -108,7 +109,7 @@ def test_one_thread_every_verb_in_sequence_no_method_or_body_leaks(kube, kube_na
     assert a not in {i["metadata"]["name"] for i in items}
 
     # every one of these requests went through one libcurl handle (this thread's)
-    assert len(kube._curl._handles) == 1
+    assert kube._curl._local.curl is first_handle
 
 
 def test_api_error_carries_the_servers_status_reason_and_message(kube, kube_namespace):
@@ -225,16 +226,17 @@ def test_eight_threads_thirty_gets_each(kube, kube_namespace):
     def work(i: int) -> list[str]:
         start.wait(10)
         out = []
+        handles = set()
         for _ in range(30):
             obj = kube.request("GET", res.path(kube_namespace, names[i]))
             out.append(obj["data"]["i"])
+            handles.add(id(kube._curl._local.curl))
+        assert len(handles) == 1  # one handle per thread, reused for all 30 requests
         return out
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(work, range(8)))
     assert results == [[str(i)] * 30 for i in range(8)]
-    # one handle per thread (plus the creating thread's), reused for all 30 requests
-    assert len(kube._curl._handles) <= 9
 
 
 def test_tls_server_name_falls_back_to_urllib3(local_cluster, kube_namespace):
@@ -367,8 +369,9 @@ def test_wire_methods_and_bodies_on_a_reused_handle(recording_server):
         c.request("PUT", "/u", body=b'{"c":3}')
         c.request("GET", "/g3", query={"limit": 5, "continue": None})
         c.request("PATCH", "/e", body="")  # an empty body is still a body
+        handle = c._curl._local.curl
         c.request("GET", "/g4")
-        assert len(c._curl._handles) == 1
+        assert c._curl._local.curl is handle
     finally:
         c.close()
     seen = [(r["method"], r["path"], r["body"], r["content_type"]) for r in recording_server.requests]
@@ -385,3 +388,19 @@ def test_wire_methods_and_bodies_on_a_reused_handle(recording_server):
         ("GET", "/g4", b"", None),
     ]
     assert all(r["chunked"] is None for r in recording_server.requests)
+
+
+def test_a_thread_handle_and_its_connection_go_with_the_thread(kube, kube_namespace):
+    import gc
+    import os
+
+    res = kube.resource_for("v1", "ConfigMap")
+    kube.request("GET", res.path(kube_namespace))  # this thread's handle exists already
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):  # short-lived threads, one request each (like an idle-trimmed pool)
+        t = threading.Thread(target=lambda: kube.request("GET", res.path(kube_namespace)))
+        t.start()
+        t.join()
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= before + 5

@@ -15,6 +15,7 @@ the client then uses that stack for everything.
 from __future__ import annotations
 
 import base64
+import math
 import threading
 from io import BytesIO
 from typing import Any
@@ -23,6 +24,10 @@ try:  # an optional accelerator: without it every request goes through urllib3
     import pycurl
 except ImportError:  # pragma: no cover - pycurl is a dependency; this keeps odd installs working
     pycurl = None  # type: ignore[assignment]
+
+
+OVERALL_FACTOR = 10  # a request never takes longer than this many read timeouts...
+OVERALL_MIN = 300.0  # ...or five minutes, whichever is longer
 
 
 class TransportError(Exception):
@@ -48,9 +53,8 @@ class CurlTransport:
         self._verify = verify
         self._proxy = proxy
         self._no_proxy = no_proxy
+        # a thread's handle (and its connection) is freed with the thread
         self._local = threading.local()
-        self._handles: list[Any] = []
-        self._lock = threading.Lock()
 
     def _handle(self) -> Any:
         c = getattr(self._local, "curl", None)
@@ -74,8 +78,6 @@ class CurlTransport:
         if self._no_proxy:
             c.setopt(pycurl.NOPROXY, self._no_proxy)
         self._local.curl = c
-        with self._lock:
-            self._handles.append(c)
         return c
 
     def request(
@@ -87,8 +89,12 @@ class CurlTransport:
         c.setopt(pycurl.URL, url)
         c.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()] + ["Expect:"])
         c.setopt(pycurl.WRITEDATA, buf)
-        c.setopt(pycurl.TIMEOUT_MS, max(int(timeout * 1000), 1))
+        # like urllib3's timeout: bounds the connection and each wait for data (a big list may
+        # take longer than ``timeout`` as long as it keeps coming), plus an overall bound
         c.setopt(pycurl.CONNECTTIMEOUT_MS, max(int(min(timeout, 30.0) * 1000), 1))
+        c.setopt(pycurl.LOW_SPEED_LIMIT, 1)
+        c.setopt(pycurl.LOW_SPEED_TIME, max(math.ceil(timeout), 1))
+        c.setopt(pycurl.TIMEOUT_MS, int(max(timeout * OVERALL_FACTOR, OVERALL_MIN) * 1000))
         if body is None:
             c.setopt(pycurl.HTTPGET, 1)  # also clears a previous request's body
             if method != "GET":
@@ -106,13 +112,11 @@ class CurlTransport:
         return c.getinfo(pycurl.RESPONSE_CODE), buf.getvalue()
 
     def close(self) -> None:
-        with self._lock:
-            handles, self._handles = self._handles, []
-        for c in handles:
-            try:
-                c.close()
-            except pycurl.error:  # pragma: no cover - closing never matters
-                pass
+        """Close this thread's handle; other threads' handles go with their threads (or with
+        this transport)."""
+        c = getattr(self._local, "curl", None)
+        if c is not None:
+            c.close()
         self._local = threading.local()
 
 
