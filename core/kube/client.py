@@ -484,10 +484,9 @@ def _query_string(query: dict[str, Any]) -> str:
     items = tuple((k, v) for k, v in query.items() if v is not None and v != "")
     if not items:
         return ""
-    try:
+    if all(type(v) is str for _, v in items):  # (True, 1 and 1.0 would share a cache entry)
         return _encoded_query(items)
-    except TypeError:  # an unhashable value (a list): encode it every time
-        return "?" + urlencode(items)
+    return "?" + urlencode(items)
 
 
 @functools.lru_cache(maxsize=4096)

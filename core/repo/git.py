@@ -162,16 +162,16 @@ class GitRepos:
             with self._refs_lock:  # another thread may have listed the refs while we waited
                 cached = self._refs.get(key)
             if cached is not None:
-                if refresh and cached.started_at >= asked:
+                if refresh and cached.started_at > asked:
                     return cached
                 if not refresh and time.monotonic() - cached.fetched_at < ttl:
                     return cached
             started = time.monotonic()
             out = self._ls_remote_with_retry(url, creds)
-            self.stats["ls_remote"] += 1
             refs = parse_ls_remote(out)
             refs.started_at = started
             with self._refs_lock:
+                self.stats["ls_remote"] += 1
                 self._refs[key] = refs
             return refs
 
@@ -581,18 +581,19 @@ class GitRepos:
 
 _shared: dict[str, GitRepos] = {}
 _shared_lock = threading.Lock()
-_last_shared: list[Any] = []  # [config, its cache_dir, repos] of the last call
+_last_shared: tuple[Any, Any, GitRepos] | None = None  # (config, its cache_dir, repos) of the last call
 
 
 def shared(config: RepoServerConfig) -> GitRepos:
     """The process-wide :class:`GitRepos` for ``config.cache_dir``."""
-    last = _last_shared
-    if last and last[0] is config and last[1] == config.cache_dir:  # as last time: no path work
+    global _last_shared
+    last = _last_shared  # one tuple, replaced as a whole: never a mix of two calls
+    if last is not None and last[0] is config and last[1] == config.cache_dir:  # no path work
         return last[2]
     key = str(Path(config.cache_dir).resolve())
     with _shared_lock:
         repos = _shared.get(key)
         if repos is None or repos.config is not config and repos.config != config:
             repos = _shared[key] = GitRepos(config)
-        _last_shared[:] = [config, config.cache_dir, repos]
+        _last_shared = (config, config.cache_dir, repos)
         return repos
