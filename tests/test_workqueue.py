@@ -147,3 +147,26 @@ def test_a_waiting_worker_wakes_for_a_debounce_that_falls_due():
     q.add_after("app", 0.2, debounce=True)
     t.join(6)
     assert got == ["app"]
+
+
+def test_a_debounce_is_not_held_back_by_a_later_timer():
+    q: WorkQueue[str] = WorkQueue()
+    q.add_after("app", 30.0)  # e.g. a back-off recheck
+    t0 = time.monotonic()
+    q.add_after("app", 0.2, debounce=True)  # a live change meanwhile
+    assert q.get(timeout=3) == "app"
+    assert time.monotonic() - t0 < 2.0
+    q.done("app")
+    assert q._pending.get("app") and all(not deb for _, deb in q._pending["app"].values())  # timer kept
+
+
+def test_a_debounce_from_during_processing_is_dropped_when_the_key_is_taken_again():
+    q: WorkQueue[str] = WorkQueue()
+    q.add("app")
+    assert q.get(timeout=0.1) == "app"
+    q.add("app")  # queued again while processed
+    q.add_after("app", 0.3, debounce=True)  # and a change collected by a debounce
+    q.done("app")
+    assert q.get(timeout=0.1) == "app"  # the second processing sees that change...
+    q.done("app")
+    assert q.get(timeout=0.8) is None  # ...so the debounce does not make a third

@@ -2,8 +2,9 @@
 
 A key is never processed by two workers at once; a key added while it is being processed is
 processed again afterwards. ``add_after`` schedules an add (resyncs, debounced refreshes); a
-``debounce`` add is dropped when the key is added right away meanwhile (that processing sees
-every change the debounce was waiting for), a timer add (a back-off, a window) is not.
+``debounce`` add is dropped when the key is added right away or starts being processed meanwhile
+(that processing sees every change the debounce was waiting for), a timer add (a back-off, a
+window) is not. A debounce is never held back by a later timer.
 """
 
 from __future__ import annotations
@@ -22,19 +23,26 @@ class WorkQueue(Generic[K]):
         self._queue: deque[K] = deque()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
-        self._delayed: list[tuple[float, int, K]] = []
-        self._due: dict[K, tuple[float, int]] = {}  # the pending delayed add per key: (due, seq)
-        self._debounce: set[K] = set()  # keys whose pending delayed add is a debounce
+        self._delayed: list[tuple[float, int, K]] = []  # heap of (due, seq, key)
+        #: the pending delayed adds of each key: seq -> (due, is a debounce); a heap entry whose
+        #: seq is no longer here was superseded and is skipped
+        self._pending: dict[K, dict[int, tuple[float, bool]]] = {}
         self._seq = 0
         self._cond = threading.Condition()
         self._shutdown = False
         self.added_at: dict[K, float] = {}
 
+    def _drop_debounces(self, key: K) -> None:
+        pend = self._pending.get(key)
+        if pend:
+            for seq in [s for s, (_, debounce) in pend.items() if debounce]:
+                del pend[seq]
+            if not pend:
+                del self._pending[key]
+
     def add(self, key: K) -> None:
         with self._cond:
-            if key in self._debounce:  # superseded: its heap entry is skipped when due
-                self._debounce.discard(key)
-                self._due.pop(key, None)
+            self._drop_debounces(key)
             if self._shutdown or key in self._dirty:
                 return
             self._dirty.add(key)
@@ -44,24 +52,26 @@ class WorkQueue(Generic[K]):
                 self._cond.notify()
 
     def add_after(self, key: K, delay: float, debounce: bool = False) -> None:
-        """Add ``key`` after ``delay`` seconds. A key that already has a delayed add pending (or
-        is already queued) is not scheduled again: a burst of changes makes one reconcile.
-        ``debounce``: the add only collects changes (see the module's docstring)."""
+        """Add ``key`` after ``delay`` seconds. A key that already has an add pending at that
+        time or earlier (or is already queued) is not scheduled again: a burst of changes makes
+        one reconcile. ``debounce``: the add only collects changes (see the module's docstring).
+        """
         if delay <= 0:
             self.add(key)
             return
         with self._cond:
-            if key in self._due:
-                if not debounce:
-                    self._debounce.discard(key)  # a timer now shares the pending add
-                return
-            if key in self._dirty and key not in self._processing:
+            if self._shutdown or (key in self._dirty and key not in self._processing):
                 return
             due = time.monotonic() + delay
+            pend = self._pending.setdefault(key, {})
+            earlier = [s for s, (d, _) in pend.items() if d <= due]
+            if earlier:
+                if not debounce:  # a timer sharing an earlier debounce: no longer cancellable
+                    for s in earlier:
+                        pend[s] = (pend[s][0], False)
+                return
             self._seq += 1
-            self._due[key] = (due, self._seq)
-            if debounce:
-                self._debounce.add(key)
+            pend[self._seq] = (due, debounce)
             heapq.heappush(self._delayed, (due, self._seq, key))
             self._cond.notify()
 
@@ -69,11 +79,12 @@ class WorkQueue(Generic[K]):
         now = time.monotonic()
         while self._delayed and self._delayed[0][0] <= now:
             _, seq, key = heapq.heappop(self._delayed)
-            pending = self._due.get(key)
-            if pending is None or pending[1] != seq:
-                continue  # superseded by an immediate add
-            del self._due[key]
-            self._debounce.discard(key)
+            pend = self._pending.get(key)
+            if not pend or seq not in pend:
+                continue  # superseded
+            del pend[seq]
+            if not pend:
+                del self._pending[key]
             if key not in self._dirty:
                 self._dirty.add(key)
                 self.added_at.setdefault(key, now)
@@ -91,6 +102,7 @@ class WorkQueue(Generic[K]):
                     key = self._queue.popleft()
                     self._dirty.discard(key)
                     self._processing.add(key)
+                    self._drop_debounces(key)  # this processing sees every change so far
                     return key
                 if self._shutdown:
                     return None
