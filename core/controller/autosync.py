@@ -20,17 +20,18 @@ As Argo CD:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kedge.controller.operations import (
-    OperationConflict,
     _parse_time,
     _write_operation,
     get_app,
     is_automated,
     operation_in_progress,
 )
+from kedge.controller.status import now_iso
 from kedge.controller.windows import can_sync
 from kedge.errors import KedgeError
 from kedge.kube.client import KubeError
@@ -158,32 +159,56 @@ def decide(
     return op, "", 0.0
 
 
-def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -> None:
-    """Called after each reconcile: request an automated sync when the policy says so."""
+@dataclass
+class Plan:
+    """An auto-sync decision for one reconcile: the operation to request (or None), why not,
+    when to look again, and the copy of the app it was decided on (whose resourceVersion the
+    write must match)."""
+
+    op: dict[str, Any] | None
+    reason: str
+    again: float
+    app: dict[str, Any]
+
+
+def plan(controller: AppController, app: dict[str, Any], state: AppState) -> Plan | None:
+    """Decide on the newest copy the controller has (usually what its last status write
+    returned); None when the app is not automated."""
     if not is_automated(app):
-        return
-    name = app["metadata"]["name"]
-    params = controller.settings.current.params
-    # decide on the newest copy the controller has (usually what its status write returned);
-    # the operation is written with that copy's resourceVersion as a precondition, so a copy
-    # that turns out stale costs a read and a second decision, never a second sync
-    cached = controller.latest(name) or app
-    op, reason, again = decide(cached, state, controller.project_of(cached), params)
-    fresh = cached
-    if op is not None:
+        return None
+    cached = controller.latest(app["metadata"]["name"]) or app
+    op, reason, again = decide(
+        cached, state, controller.project_of(cached), controller.settings.current.params
+    )
+    return Plan(op, reason, again, cached)
+
+
+def running_state(op: dict[str, Any]) -> dict[str, Any]:
+    """``status.operationState`` of an operation the controller requests and starts at once."""
+    return {"operation": op, "phase": "Running", "message": "", "startedAt": now_iso()}
+
+
+def finish(controller: AppController, state: AppState, decided: Plan, written: bool) -> None:
+    """After the reconcile's write: ``written`` says whether the planned operation went out with
+    it. If it could not (the app changed meanwhile), read the app, decide again and request."""
+    name = decided.app["metadata"]["name"]
+    op, reason, again = decided.op, decided.reason, decided.again
+    if op is not None and written:
+        log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
+        op = None
+    elif op is not None:
         try:
-            _write_operation(controller.client, cached, op, attempts=1)
-            log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
-            op = None
-        except OperationConflict:  # the copy was stale: read the app and decide again
-            try:
-                fresh = get_app(controller.client, controller.namespace, name)
-            except KedgeError:
-                return
-            op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
-        except (KedgeError, KubeError) as exc:
-            log.info("%s: auto-sync not requested: %s", name, exc)
+            fresh = get_app(controller.client, controller.namespace, name)
+        except KedgeError:
             return
+        params = controller.settings.current.params
+        op, reason, again = decide(fresh, state, controller.project_of(fresh), params)
+        if op is not None:
+            try:
+                _write_operation(controller.client, fresh, op, status={"operationState": running_state(op)})
+                log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
+            except (KedgeError, KubeError) as exc:
+                log.info("%s: auto-sync not requested: %s", name, exc)
     runner = getattr(controller, "operations", None)
     if runner is not None:
         previous = runner.last_skip.get(name, "")
@@ -192,15 +217,8 @@ def auto_sync(controller: AppController, app: dict[str, Any], state: AppState) -
             controller.queue.add_after(name, 0.05)  # show (or clear) the SyncError condition
     if again > 0:
         controller.queue.add_after(name, again)
-    if op is None:
-        if reason:
-            log.debug("%s: %s", name, reason)
-        return
-    try:
-        _write_operation(controller.client, fresh, op)
-        log.info("%s: auto-sync to %s initiated", name, _revision_of(op))
-    except (KedgeError, KubeError) as exc:
-        log.info("%s: auto-sync not requested: %s", name, exc)
+    if reason:
+        log.debug("%s: %s", name, reason)
 
 
 def _revision_of(op: dict[str, Any]) -> Any:

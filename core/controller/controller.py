@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kedge.controller import autosync
 from kedge.controller import project as projects
 from kedge.controller.autosync import FAILED_ATTEMPT
 from kedge.controller.clusters import ClusterRegistry
@@ -93,13 +94,11 @@ class AppController:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, wait: float = 30.0) -> None:
         self.apps.add_handler(self._on_app)
-        from kedge.controller.autosync import auto_sync
         from kedge.controller.operations import OperationRunner
 
         if self.operations is None:
             self.operations = OperationRunner(self)
         self.operations.attach()
-        self.on_reconciled.append(lambda app, state: auto_sync(self, app, state))
         self.projects.add_handler(lambda *_: self._refresh_all())
         self.settings.subscribe(self._on_settings)
         self.projects.start()
@@ -302,7 +301,21 @@ class AppController:
         if skip.startswith(FAILED_ATTEMPT):
             conditions.append(condition("SyncError", skip))
         new_status = comparison_status(app, result, revisions, source_types, conditions, self.namespace)
-        self._write_status(app, new_status, clear_refresh=bool(refresh))
+        # auto-sync is decided before the status is written so that a requested (and started)
+        # operation goes out in the same write
+        decided = (
+            autosync.plan(self, app, state) if result is not None and self.operations is not None else None
+        )
+        op = decided.op if decided is not None else None
+        written = self._write_status(
+            app,
+            new_status,
+            clear_refresh=bool(refresh),
+            operation=op,
+            base=decided.app if decided is not None else None,
+        )
+        if decided is not None:
+            autosync.finish(self, state, decided, written)
         state.reconciled = time.time()
         state.duration = time.monotonic() - started
         state.cpu = time.thread_time() - cpu_started
@@ -316,25 +329,50 @@ class AppController:
         return state
 
     def _write_status(
-        self, app: dict[str, Any], new_status: dict[str, Any], clear_refresh: bool = False
-    ) -> None:
+        self,
+        app: dict[str, Any],
+        new_status: dict[str, Any],
+        clear_refresh: bool = False,
+        operation: dict[str, Any] | None = None,
+        base: dict[str, Any] | None = None,
+    ) -> bool:
         """Patch ``status`` when the comparison changed it; ``clear_refresh`` also removes the
-        refresh annotation (in the same write, Applications having no status subresource)."""
+        refresh annotation (in the same write, Applications having no status subresource).
+        ``operation``: an auto-sync operation to request and start in the same write, on the
+        condition that the app is still ``base`` (its resourceVersion); returns whether it was
+        written (False: the app changed meanwhile; the status was written without it)."""
         name = app["metadata"]["name"]
-        base = app.get("status")
+        status_base = app.get("status")
         written = self._written.get(name)
         if written is not None:
             if time.monotonic() - written[2] < WRITTEN_TTL:
                 # the informer has not delivered our previous write yet: its copy is older than
                 # what the server has, and diffing against it could skip a needed write
-                base = written[1].get("status")
+                status_base = written[1].get("status")
             else:
                 self._written.pop(name, None)
-        patch = status_patch(base, new_status, max_age=self.resync)
-        if patch is None and not clear_refresh:
-            return
+        patch = status_patch(status_base, new_status, max_age=self.resync)
         res = self.client.resource_for(API_VERSION, "Application")
         assert res is not None
+        if operation is not None and base is not None and self._status_subresource is not True:
+            body: dict[str, Any] = {
+                "metadata": {"resourceVersion": (base.get("metadata") or {}).get("resourceVersion")},
+                "operation": operation,
+                "status": {**(patch or {}), "operationState": autosync.running_state(operation)},
+            }
+            if clear_refresh:
+                body["metadata"]["annotations"] = {REFRESH_ANNOTATION: None}
+            try:
+                merged = self.client.patch(res, self.namespace, name, body, MERGE_PATCH)
+            except KubeError as exc:
+                if not exc.conflict:
+                    raise
+            else:
+                self.stats["status_writes"] += 1
+                self._remember(name, merged)
+                return True
+        if patch is None and not clear_refresh:
+            return False
         out: dict[str, Any] | None = None
         if patch is not None and self._status_subresource is not False:
             try:
@@ -362,6 +400,11 @@ class AppController:
                 log.warning("could not clear the refresh annotation of %s: %s", name, exc)
             if "status" in body:
                 self.stats["status_writes"] += 1
+        self._remember(name, out)
+        return False
+
+    def _remember(self, name: str, out: Any) -> None:
+        """Keep what a write of ours returned until the informer delivers it (see latest())."""
         if isinstance(out, dict):
             rv = (out.get("metadata") or {}).get("resourceVersion")
             current = self.apps.get(name) or {}

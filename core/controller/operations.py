@@ -114,14 +114,24 @@ def _initiator(initiated_by: str | None, automated: bool) -> dict[str, Any]:
 
 
 def _write_operation(
-    client: KubeClient, app: dict[str, Any], operation: dict[str, Any], attempts: int = 8
+    client: KubeClient,
+    app: dict[str, Any],
+    operation: dict[str, Any],
+    attempts: int = 8,
+    status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Set ``operation`` unless one is pending or running (optimistic concurrency: a concurrent
     status write by the controller is retried, a concurrent operation is refused). With
-    ``attempts=1`` a changed app is not re-read: the caller decides again."""
+    ``attempts=1`` a changed app is not re-read: the caller decides again. ``status``: a merge
+    patch of ``status`` written along (the controller starting the operation at once)."""
     meta = app["metadata"]
     for attempt in range(attempts):
-        body = {"metadata": {"resourceVersion": meta["resourceVersion"]}, "operation": operation}
+        body: dict[str, Any] = {
+            "metadata": {"resourceVersion": meta["resourceVersion"]},
+            "operation": operation,
+        }
+        if status:
+            body["status"] = status
         try:
             return client.patch(_res(client), meta["namespace"], meta["name"], body, MERGE_PATCH)
         except KubeError as exc:
