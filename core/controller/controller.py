@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 API_VERSION = "argoproj.io/v1alpha1"
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 DEBOUNCE = 0.2
-DEBOUNCE_OPERATION = 1.0  # the debounce while the app's operation runs
+DEBOUNCE_OPERATION = 1.0  # the debounce while the app's operation runs, and while it settles
+SETTLING = 5.0  # seconds after a sync during which its rollout's changes are collected longer
 WRITTEN_TTL = 30.0  # seconds a status write waits to be seen through the informer
 
 
@@ -80,6 +81,7 @@ class AppController:
         self._ssd = ServerSideDiffCache()
         self._next_resync: dict[str, float] = {}
         self._status_subresource: bool | None = None
+        self._settling: dict[str, float] = {}  # name -> until when a finished sync settles
         #: name -> (resourceVersion, object, when) of our last status write the Application
         #: informer has not delivered yet: the base for the next write while the informer lags
         self._written: dict[str, tuple[str, dict[str, Any], float]] = {}
@@ -131,6 +133,7 @@ class AppController:
             self.states.pop(name, None)
             self._next_resync.pop(name, None)
             self._written.pop(name, None)
+            self._settling.pop(name, None)
             return
         assert new is not None
         written = self._written.get(name)
@@ -157,7 +160,13 @@ class AppController:
         # while the app's operation runs, its writes change many objects in a row and the
         # operation's end refreshes the app anyway: collect the changes longer
         busy = app is not None and (app.get("operation") or _operation_running(app))
-        self.queue.add_after(name, DEBOUNCE_OPERATION if busy else DEBOUNCE, debounce=True)
+        settling = self._settling.get(name, 0.0) > time.monotonic()
+        self.queue.add_after(name, DEBOUNCE_OPERATION if busy or settling else DEBOUNCE, debounce=True)
+
+    def operation_finished(self, name: str) -> None:
+        """Called by the operation runner: the workloads a sync changed roll out for a while
+        (ReplicaSets, Pods, status updates); collect their changes longer meanwhile."""
+        self._settling[name] = time.monotonic() + SETTLING
 
     def _on_settings(self, old: Any, new: Any) -> None:
         self._overrides = ResourceOverrides.from_configmap(new.cm)

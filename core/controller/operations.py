@@ -714,4 +714,6 @@ class OperationRunner:
             except KubeError as exc:
                 if not exc.conflict:
                     raise
+        if hasattr(self.ctl, "operation_finished"):
+            self.ctl.operation_finished(name)
         self.ctl.queue.add(name)  # compare again now that the cluster changed
