@@ -207,7 +207,7 @@ def sync_service(ctx: SimContext, namespace: str | None, name: str) -> None:
         svc = ctx.update_status(SERVICES, body)
     if not spec.get("selector") or spec.get("type") == "ExternalName":
         return  # Endpoints of selector-less Services belong to the user
-    pods = ctx.cache.list(PODS, namespace)
+    pods = ctx.cache.labelled(PODS, namespace, spec.get("selector") or {})  # the selected ones
     subsets = endpoints_subsets(svc, pods)
     wanted = endpoints_object(svc, subsets, existing)
     if existing is None:
@@ -215,12 +215,11 @@ def sync_service(ctx: SimContext, namespace: str | None, name: str) -> None:
     elif wanted != existing:
         ctx.update(ENDPOINTS, wanted)
     if ctx.served(ENDPOINTSLICES):
-        slices = [
-            s
-            for s in ctx.cache.list(ENDPOINTSLICES, namespace)
-            if m.labels_of(s).get("kubernetes.io/service-name") == name
-            and m.labels_of(s).get("endpointslice.kubernetes.io/managed-by") == MANAGED_BY
-        ]
+        slices = ctx.cache.labelled(
+            ENDPOINTSLICES,
+            namespace,
+            {"kubernetes.io/service-name": name, "endpointslice.kubernetes.io/managed-by": MANAGED_BY},
+        )
         current = slices[0] if slices else None
         body = endpoint_slice(svc, pods, current)
         if current is None:

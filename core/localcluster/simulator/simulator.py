@@ -379,9 +379,8 @@ class Simulator:
             keys.append((OWNER_CONTROLLERS[ref["kind"]], ns, ref.get("name", "")))
         if resource == PODS:
             labels = m.labels_of(obj)
-            for svc in self.cache.list(SERVICES, ns):
-                if m.map_selector_matches((svc.get("spec") or {}).get("selector"), labels):
-                    keys.append(("service", ns, m.name_of(svc)))
+            for svc in self.cache.selecting(SERVICES, ns, labels):
+                keys.append(("service", ns, m.name_of(svc)))
             for pdb in self.cache.list(PDBS, ns):
                 if m.selector_matches((pdb.get("spec") or {}).get("selector"), labels):
                     keys.append(("pdb", ns, m.name_of(pdb)))
