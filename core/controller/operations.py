@@ -648,6 +648,8 @@ class OperationRunner:
             progress=progress,
             prune_confirmed=prune_confirmed,
             previous=previous,
+            revision=(sync_result.get("revision") or (sync_result.get("revisions") or [""])[0] or ""),
+            started_at=st.get("startedAt") or "",
         )
         outcome = run.run()
         self.stats["cpu_seconds"] += run.pool_cpu

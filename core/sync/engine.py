@@ -107,6 +107,15 @@ class _Stop(Exception):
         self.message = message
 
 
+def _parse_started(value: str) -> str | None:
+    """An operation's ``startedAt`` if it is a valid RFC 3339 UTC timestamp."""
+    try:
+        datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return value
+
+
 def _version(obj: dict[str, Any]) -> str:
     return str(obj.get("apiVersion", "")).rsplit("/", 1)[-1]
 
@@ -190,6 +199,8 @@ class SyncRun:
         progress: Callable[[str, list[dict[str, Any]]], None] | None = None,
         prune_confirmed: Callable[[], bool] | None = None,
         previous: list[dict[str, Any]] | None = None,
+        revision: str = "",
+        started_at: str = "",
     ) -> None:
         self.client = client
         self.app = app_instance
@@ -214,6 +225,8 @@ class SyncRun:
         self.progress = progress
         self.prune_confirmed = prune_confirmed or (lambda: False)
         self.previous = previous or []
+        self.revision = revision
+        self.op_started_at = started_at  # the operation's startedAt: names generateName hooks
         self.results: dict[int, ResourceResult] = {}  # by id(task)
         self._last_progress = 0.0
         self._created_ns: set[str] = set()
@@ -280,7 +293,7 @@ class SyncRun:
                     meta.pop("namespace", None)
             elif not meta.get("namespace") and self.dest_ns:
                 meta["namespace"] = self.dest_ns  # a custom resource whose CRD comes in this sync
-            if meta.get("name"):  # generateName hooks cannot carry a tracking id naming them
+            if meta.get("name"):  # generateName hooks are named (and tracked) once planned
                 set_tracking(obj, self.app, self.tracking)
             targets.append(obj)
         return targets
@@ -302,6 +315,9 @@ class SyncRun:
         tasks = plan(
             targets, self.live, app_options=self.req.options, selected=selected, out_of_sync=self.out_of_sync
         )
+        for t in tasks:
+            if t.target is not None and t.is_hook and not (t.target.get("metadata") or {}).get("name"):
+                t.target = self._name_hook(t.target, t.phase)
         if (
             self.req.options.get("CreateNamespace") == "true"
             and self.dest_ns
@@ -324,6 +340,24 @@ class SyncRun:
                 task.options = {"ServerSideApply": "true"}
                 tasks.insert(0, task)
         return tasks
+
+    def _name_hook(self, obj: dict[str, Any], phase: str) -> dict[str, Any]:
+        """A ``generateName`` hook gets a name fixed for this operation and phase, as Argo CD
+        does (``<generateName><revision[:7]>-<phase>-<operation start, Unix seconds>``, lower
+        case): the name is known before the hook is created, so it carries a tracking id, and a
+        resumed operation finds the hook it created."""
+        meta = obj.get("metadata") or {}
+        generate = meta.get("generateName")
+        if not generate:
+            return obj
+        started = _parse_started(self.op_started_at) or self._started_at
+        when = int(datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        rev = self.revision[:7] if len(self.revision) >= 8 else self.revision
+        named = copy.deepcopy(obj)
+        named["metadata"]["name"] = f"{generate}{rev}-{phase}-{when}".lower()
+        named["metadata"].pop("generateName", None)
+        set_tracking(named, self.app, self.tracking)
+        return named
 
     def _selected(self, targets: list[dict[str, Any]]) -> set[ResourceKey] | None:
         if self.req.resources is None:

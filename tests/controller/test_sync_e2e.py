@@ -4,6 +4,7 @@ simulator, Applications as custom resources, operations written like the API wri
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -317,7 +318,15 @@ def test_failing_presync_stops_sync_and_runs_syncfail(
         res[("PreSync", "Job")]["hookPhase"] == "Failed" and res[("PreSync", "Job")]["status"] == "SyncFailed"
     )
     cleanup = res[("SyncFail", "Job")]
-    assert cleanup["hookPhase"] == "Succeeded" and cleanup["name"].startswith("cleanup-")
+    assert cleanup["hookPhase"] == "Succeeded"
+    # a generateName hook is named as Argo CD names it: <generateName><rev[:7]>-<phase>-<start>
+    started = int(datetime.strptime(st["startedAt"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    revision = st["syncResult"]["revision"]
+    assert cleanup["name"] == f"cleanup-{revision[:7]}-syncfail-{started}"
+    hook = live(kube, "batch/v1", "Job", kube_namespace, cleanup["name"])
+    assert hook["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] == (
+        f"failhook:batch/Job:{kube_namespace}/{cleanup['name']}"
+    )
     assert live(kube, "apps/v1", "Deployment", kube_namespace, "api") is None  # the sync stopped before it
     assert not get_app(kube, control_ns, "failhook").get("status", {}).get("history")
 
