@@ -21,6 +21,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -182,13 +184,16 @@ class ManifestCache:
         if raw is None:
             return None
         try:
-            return json.loads(raw)
+            return orjson.loads(raw)
         except ValueError:
             self.backend.delete(key)
             return None
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
-        raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        try:
+            raw = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # e.g. an integer beyond 64 bits
+            raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
         self.backend.set(key, raw, self.ttl if ttl is None else ttl)
 
     def delete(self, key: str) -> None:
