@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 DEBOUNCE = 0.2
 DEBOUNCE_OPERATION = 1.0  # the debounce while the app's operation runs, and while it settles
 SETTLING = 5.0  # seconds after a sync during which its rollout's changes are collected longer
+SEEN_VERSIONS = 8  # resourceVersions remembered per app from the informer
 WRITTEN_TTL = 30.0  # seconds a status write waits to be seen through the informer
 
 
@@ -85,6 +87,10 @@ class AppController:
         #: name -> (resourceVersion, object, when) of our last status write the Application
         #: informer has not delivered yet: the base for the next write while the informer lags
         self._written: dict[str, tuple[str, dict[str, Any], float]] = {}
+        #: name -> the last resourceVersions the informer delivered (to tell whether a write's
+        #: answer is already behind the informer when it is remembered)
+        self._seen: dict[str, deque[str]] = {}
+        self._written_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._cluster_info: dict[str, tuple[str, list[str]]] = {}
@@ -132,13 +138,21 @@ class AppController:
         if etype == "DELETED":
             self.states.pop(name, None)
             self._next_resync.pop(name, None)
-            self._written.pop(name, None)
+            with self._written_lock:
+                self._written.pop(name, None)
+                self._seen.pop(name, None)
             self._settling.pop(name, None)
             return
         assert new is not None
-        written = self._written.get(name)
-        if written is not None and written[0] == (new.get("metadata") or {}).get("resourceVersion"):
-            self._written.pop(name, None)  # the informer has caught up with our last write
+        rv = (new.get("metadata") or {}).get("resourceVersion") or ""
+        with self._written_lock:
+            seen = self._seen.get(name)
+            if seen is None:
+                seen = self._seen[name] = deque(maxlen=SEEN_VERSIONS)
+            seen.append(rv)
+            written = self._written.get(name)
+            if written is not None and written[0] == rv:
+                del self._written[name]  # the informer has caught up with our last write
         refresh = ((new.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
         # Not metadata.generation: Applications have no status subresource (as in Argo CD), so every
         # status write bumps it, and comparing it made each of our own writes queue another reconcile.
@@ -351,16 +365,17 @@ class AppController:
         condition that the app is still ``base`` (its resourceVersion); returns whether it was
         written (False: the app changed meanwhile; the status was written without it)."""
         name = app["metadata"]["name"]
-        status_base = app.get("status")
+        # our last write first, then the informer's copy as it is now (not as it was when the
+        # reconcile began): the informer stores an object before it forgets our write of it
         written = self._written.get(name)
-        if written is not None:
-            if time.monotonic() - written[2] < WRITTEN_TTL:
-                # the informer has not delivered our previous write yet: its copy is older than
-                # what the server has, and diffing against it could skip a needed write
-                status_base = written[1].get("status")
-            else:
-                self._written.pop(name, None)
-        patch = status_patch(status_base, new_status, max_age=self.resync)
+        current = self.apps.get(name) or app
+        patch = status_patch(current.get("status"), new_status, max_age=self.resync)
+        if written is not None and time.monotonic() - written[2] < WRITTEN_TTL:
+            # the informer has not delivered our previous write yet, so its copy may be older
+            # than the server's: what differs from either copy is written
+            since_ours = status_patch(written[1].get("status"), new_status, max_age=self.resync)
+            if since_ours:
+                patch = {**(patch or {}), **since_ours}
         res = self.client.resource_for(API_VERSION, "Application")
         assert res is not None
         if operation is not None and base is not None and self._status_subresource is not True:
@@ -413,16 +428,28 @@ class AppController:
         return False
 
     def _remember(self, name: str, out: Any) -> None:
-        """Keep what a write of ours returned until the informer delivers it (see latest())."""
-        if isinstance(out, dict):
-            rv = (out.get("metadata") or {}).get("resourceVersion")
-            current = self.apps.get(name) or {}
-            if rv and (current.get("metadata") or {}).get("resourceVersion") != rv:
+        """Keep what a write of ours returned until the informer delivers it (see latest()),
+        unless the informer has delivered it already."""
+        if not isinstance(out, dict):
+            return
+        rv = (out.get("metadata") or {}).get("resourceVersion")
+        if not rv:
+            return
+        with self._written_lock:
+            if rv in (self._seen.get(name) or ()):
+                self._written.pop(name, None)
+            else:
                 self._written[name] = (rv, out, time.monotonic())
+
+    def delivered(self, name: str, rv: str) -> bool:
+        """Whether the Application informer has recently delivered version ``rv`` of the app."""
+        with self._written_lock:
+            return rv in (self._seen.get(name) or ())
 
     def latest(self, name: str) -> dict[str, Any] | None:
         """The newest copy of an Application this controller knows: what its own last write
-        returned while the informer has not delivered it yet, else the informer's."""
+        returned while the informer has not delivered it yet, else the informer's. (A copy
+        that turns out older than the server's only costs a refused conditional write.)"""
         written = self._written.get(name)
         if written is not None and time.monotonic() - written[2] < WRITTEN_TTL:
             return written[1]

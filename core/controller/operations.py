@@ -431,19 +431,20 @@ class OperationRunner:
     def _patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         out = self.client.patch(_res(self.client), self.ctl.namespace, name, body, MERGE_PATCH)
         rv = ((out or {}).get("metadata") or {}).get("resourceVersion")
-        if rv:
+        delivered = getattr(self.ctl, "delivered", None)
+        if rv and not (delivered is not None and delivered(name, rv)):
             self._mine[name] = (rv, out, time.monotonic())
         return out
 
     def _current(self, name: str) -> dict[str, Any]:
-        """The app as the server has it: the controller's copy when it is known to include this
-        runner's own writes, else read."""
+        """The app: the informer's copy (this runner is woken by its events, so that copy has
+        the operation) unless this runner's own last write is not delivered yet; then read."""
         mine = self._mine.get(name)
         if mine is None or time.monotonic() - mine[2] > 30.0:
             self._mine.pop(name, None)
-            latest = self.ctl.latest(name) if hasattr(self.ctl, "latest") else None
-            if latest is not None:
-                return latest
+            cached = self.ctl.apps.get(name)
+            if cached is not None:
+                return cached
         return get_app(self.client, self.ctl.namespace, name)
 
     def process(self, name: str) -> None:
