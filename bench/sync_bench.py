@@ -113,6 +113,9 @@ def thread_cpu() -> dict[str, float]:
     return out
 
 
+WRITES: dict[str, list] = {}  # KEDGE_BENCH_DEBUG: every Application patch, per app
+
+
 def count_requests(client_cls: type) -> dict[str, int]:
     """Count the controller's API requests by method and resource (watches excluded)."""
     import collections
@@ -121,6 +124,26 @@ def count_requests(client_cls: type) -> dict[str, int]:
     original = client_cls.request
 
     def request(self, method, path, query=None, body=None, content_type=None, timeout=None, stream=False):
+        if method == "PATCH" and "/applications/" in path and os.environ.get("KEDGE_BENCH_DEBUG"):
+            import threading
+
+            name = path.rsplit("/", 1)[-1]
+            status = (body or {}).get("status") or {} if isinstance(body, dict) else {}
+            entry = [
+                round(time.monotonic(), 2),
+                threading.current_thread().name,
+                sorted(body) if isinstance(body, dict) else body,
+                sorted(status),
+                status.get("health"),
+            ]
+            WRITES.setdefault(name, []).append(entry)
+            try:
+                out = original(self, method, path, query, body, content_type, timeout, stream)
+            except Exception as exc:
+                entry.append(f"error {exc}")
+                raise
+            entry.append((out or {}).get("metadata", {}).get("resourceVersion"))
+            return out
         if not stream:
             parts = path.split("?")[0].strip("/").split("/")
             if "namespaces" in parts[:-1] and parts.index("namespaces") + 2 < len(parts):
@@ -134,6 +157,52 @@ def count_requests(client_cls: type) -> dict[str, int]:
 
     client_cls.request = request
     return counts
+
+
+def explain_stuck(ctl, client, name: str) -> None:
+    """KEDGE_BENCH_DEBUG=1: what the cluster, the controller's cache, queue and copies say of
+    an app that does not become ready."""
+    from kedge.kube.keys import ResourceKey
+
+    dep = client.get(client.resource_for("apps/v1", "Deployment"), "bench", f"{name}-web") or {}
+    print("        live deployment:", (dep.get("metadata") or {}).get("resourceVersion"), dep.get("status"))
+    view = ctl.clusters.view({"server": "https://kubernetes.default.svc"})
+    e = view.cache.get(ResourceKey("apps", "Deployment", "bench", f"{name}-web"))
+    print("        cache:", e and e.resource_version, e and e.health)
+    q = ctl.queue
+    print(
+        "        queue: pending",
+        q._pending.get(name),
+        "dirty",
+        name in q._dirty,
+        "processing",
+        name in q._processing,
+    )
+    w = ctl._written.get(name)
+    print(
+        "        written:",
+        w and (w[0], (w[1].get("status") or {}).get("health"), round(time.monotonic() - w[2], 1)),
+    )
+    inf = ctl.apps.get(name) or {}
+    print(
+        "        informer:",
+        (inf.get("metadata") or {}).get("resourceVersion"),
+        (inf.get("status") or {}).get("health"),
+    )
+    srv = client.get(client.resource_for(API, "Application"), "argocd", name) or {}
+    print(
+        "        server:",
+        (srv.get("metadata") or {}).get("resourceVersion"),
+        (srv.get("status") or {}).get("health"),
+    )
+    print("        now:", round(time.monotonic(), 2))
+    for w in WRITES.get(name, [])[-14:]:
+        print("        write:", w)
+    st = ctl.states.get(name)
+    print(
+        "        last reconcile:",
+        st and (round(time.time() - st.reconciled, 1), st.result and st.result.health),
+    )
 
 
 def process_cpu(pid: int) -> float:
@@ -220,6 +289,23 @@ def main() -> None:
             RepoServerConfig(cache_dir=tmp / "repo-cache", exec_timeout=60.0, revision_cache_expiration=1.0)
         )
         ctl = AppController(client, server, settings, namespace="argocd", resync=3600)
+        if os.environ.get("KEDGE_BENCH_DEBUG"):
+            original_write = ctl._write_status
+
+            def write_status(app, new_status, *a, **kw):
+                name = app["metadata"]["name"]
+                entry = [
+                    round(time.monotonic(), 2),
+                    "reconcile",
+                    (app.get("metadata") or {}).get("resourceVersion"),
+                    ((app.get("status") or {}).get("health") or {}).get("status"),
+                    (new_status.get("health") or {}).get("status"),
+                    ctl._written.get(name, [None])[0],
+                ]
+                WRITES.setdefault(name, []).append(entry)
+                return original_write(app, new_status, *a, **kw)
+
+            ctl._write_status = write_status
         ctl.start()
         client.resource_for(API, "Application")
         t0 = time.monotonic()
@@ -278,27 +364,7 @@ def main() -> None:
                                     f"reconciledAt {st.get('reconciledAt')}"
                                 )
                                 if os.environ.get("KEDGE_BENCH_DEBUG"):
-                                    dep_res = client.resource_for("apps/v1", "Deployment")
-                                    dep = client.get(dep_res, "bench", a["metadata"]["name"] + "-web") or {}
-                                    print(
-                                        "        live:",
-                                        dep.get("metadata", {}).get("generation"),
-                                        dep.get("status"),
-                                    )
-                                    from kedge.kube.keys import ResourceKey
-
-                                    view = ctl.clusters.view({"server": "https://kubernetes.default.svc"})
-                                    e = view.cache.get(
-                                        ResourceKey(
-                                            "apps", "Deployment", "bench", a["metadata"]["name"] + "-web"
-                                        )
-                                    )
-                                    print(
-                                        "        cache:",
-                                        e and e.health,
-                                        e and e.obj and e.obj.get("status"),
-                                        e and e.obj and e.obj["metadata"].get("generation"),
-                                    )
+                                    explain_stuck(ctl, client, a["metadata"]["name"])
                     last_ready[0] = ready
                     print(
                         f"    {label} {time.monotonic() - start:6.1f}s: {synced_rev} synced to the revision, "
@@ -306,6 +372,8 @@ def main() -> None:
                         flush=True,
                     )
                 if time.monotonic() - start > args.timeout:
+                    for what, count in sorted(requests.items(), key=lambda kv: -kv[1])[:12]:
+                        print(f"    requests so far: {what:40s} {count}")
                     raise SystemExit(
                         f"{label}: only {ready}/{args.apps} apps ready after {args.timeout:.0f}s"
                     )
