@@ -199,6 +199,10 @@ def validate_app(req: APIRequest, doc: dict[str, Any], check_project: bool = Tru
     spec.setdefault("project", "default")
     proj_name = spec["project"]
     project = b.controller.projects.get(proj_name)
+    if project is None:  # the informer may not have delivered a project created a moment ago
+        proj_res = b.client.resource_for("argoproj.io/v1alpha1", "AppProject")
+        if proj_res is not None:
+            project = b.client.get(proj_res, b.namespace, proj_name)
     if project is None and proj_name == "default":
         from kedge.controller.project import DEFAULT_PROJECT
 
