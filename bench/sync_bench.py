@@ -309,6 +309,9 @@ def main() -> None:
 
             ctl._write_status = write_status
         ctl.start()
+        from kedge.controller import gcpolicy
+
+        gcpolicy.tune()  # as the `kedge controller` process does once started
         client.resource_for(API, "Application")
         t0 = time.monotonic()
         for i in range(args.apps):
@@ -393,6 +396,20 @@ def main() -> None:
             yappi.set_clock_type("cpu")
             yappi.start()
         requests.clear()
+        import gc
+
+        gc_stats = {"collections": 0, "seconds": 0.0, "gen2": 0}
+        gc_started: list[float] = []
+
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_started.append(time.perf_counter())
+            elif gc_started:
+                gc_stats["collections"] += 1
+                gc_stats["seconds"] += time.perf_counter() - gc_started.pop()
+                gc_stats["gen2"] += info.get("generation") == 2
+
+        gc.callbacks.append(on_gc)
         cpu0 = time.process_time()
         threads0 = thread_cpu()
         server0 = process_cpu(proc.pid)
@@ -457,6 +474,11 @@ def main() -> None:
             f"  linear projection to 1,000 apps:          {scaled:8.1f} s   (target <= 60 s, ambition <= 10 s)"
         )
         print(f"  operations run: {ctl.operations.stats}")
+        gc.callbacks.remove(on_gc)
+        print(
+            f"  garbage collection during the update: {gc_stats['collections']} runs "
+            f"({gc_stats['gen2']} full), {gc_stats['seconds']:.1f} s"
+        )
         print(f"  API requests per app during the update: {sum(requests.values()) / n:.1f}")
         for what, count in sorted(requests.items(), key=lambda kv: -kv[1]):
             print(f"    {what:40s} {count / n:6.2f}")

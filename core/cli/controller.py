@@ -77,6 +77,9 @@ def controller(kubeconfig, context, namespace, repo_server, repo_cache_dir, stat
             repo = RepoServer(RepoServerConfig.from_env(dict(manager.current.params), **overrides))
         ctl = AppController(client, repo, manager, namespace=namespace, processors=status_processors)
         ctl.start()
+        from kedge.controller import gcpolicy
+
+        gcpolicy.tune()  # a long-running controller process (see kedge.controller.gcpolicy)
     except KedgeError as exc:
         fail(str(exc))
     click.echo(

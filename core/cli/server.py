@@ -61,6 +61,9 @@ def server(
             insecure=insecure,
         )
         backend.start()
+        from kedge.controller import gcpolicy
+
+        gcpolicy.tune()  # a long-running server process (see kedge.controller.gcpolicy)
     except (KedgeError, KubeError) as exc:
         fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. an unparsable kubeconfig: a message, not a traceback

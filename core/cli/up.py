@@ -82,6 +82,9 @@ def up(data_dir, port, address, kubeconfig, kube_context, namespace, no_example)
                 console.print(f"[green]✔[/] {step.last}")
         else:
             runner.start(lambda text: console.print(f"- {text}"))
+        from kedge.controller import gcpolicy
+
+        gcpolicy.tune()  # a long-running process (see kedge.controller.gcpolicy)
     except KedgeError as exc:
         runner.stop()
         fail(str(exc))
