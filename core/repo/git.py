@@ -134,7 +134,17 @@ class GitRepos:
         self._meta_lock = threading.Lock()
         self._evict_lock = threading.Lock()
         #: counters, for tests and benchmarks
-        self.stats = {"ls_remote": 0, "fetch": 0, "full_fetch": 0, "checkout": 0, "evicted": 0}
+        self.stats = {
+            "ls_remote": 0,
+            "ls_remote_failed": 0,
+            "fetch": 0,
+            "full_fetch": 0,
+            "checkout": 0,
+            "evicted": 0,
+        }
+        #: (repo key, credentials) -> (when the failed listing started, its error): callers that
+        #: waited for that listing share its failure instead of retrying one after another
+        self._ls_failures: dict[tuple[str, int], tuple[float, Exception]] = {}
 
     # -- paths --------------------------------------------------------------------------------
     def mirror_path(self, url: str) -> Path:
@@ -149,7 +159,7 @@ class GitRepos:
 
         Concurrent callers share one ``git ls-remote``; a ``refresh`` is satisfied by any listing
         that started after it was asked for (a webhook refreshing 1,000 apps lists refs once
-        or twice, not 1,000 times in a row)."""
+        or twice, not 1,000 times in a row); likewise they share a failed listing's error."""
         key = url_key(url)
         ttl = self.config.revision_cache_expiration
         asked = time.monotonic()
@@ -166,8 +176,19 @@ class GitRepos:
                     return cached
                 if not refresh and time.monotonic() - cached.fetched_at < ttl:
                     return cached
+            who = (key, id(creds) if creds is not None else 0)
+            failed = self._ls_failures.get(who)
+            if failed is not None and failed[0] > asked:
+                raise failed[1]  # the listing started after we asked failed: so would ours
             started = time.monotonic()
-            out = self._ls_remote_with_retry(url, creds)
+            try:
+                out = self._ls_remote_with_retry(url, creds)
+            except Exception as exc:
+                with self._refs_lock:
+                    self.stats["ls_remote_failed"] += 1
+                self._ls_failures[who] = (started, exc)
+                raise
+            self._ls_failures.pop(who, None)
             refs = parse_ls_remote(out)
             refs.started_at = started
             with self._refs_lock:

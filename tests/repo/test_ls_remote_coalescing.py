@@ -157,3 +157,36 @@ def test_concurrent_refreshes_of_different_repositories_do_not_share(work_repo, 
     assert all(sha == (ca if url == ua else cb) for url, sha in results)
     # (stats is a plain dict: increments under two different repositories' locks may race)
     assert repos.stats["ls_remote"] <= 6
+
+
+def test_callers_waiting_on_a_failed_listing_share_its_error(git_daemon, repo_config):
+    """An unknown repository: the callers that asked while the listing ran get its error instead
+    of each running their own listing one after another."""
+    from kedge.repo.errors import RepoError
+
+    url = git_daemon.url("no-such-repository")
+    repos = GitRepos(repo_config)
+    n = 12
+    start = threading.Barrier(n)
+    errors: list[str] = []
+
+    def one(_: int) -> None:
+        start.wait(10)
+        try:
+            repos.resolve(url, "HEAD", None, refresh=True)
+        except RepoError as exc:
+            errors.append(str(exc))
+
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(one, range(n)))
+    assert len(errors) == n
+    assert len(set(errors)) == 1 and "no-such-repository" in errors[0]
+    assert 1 <= repos.stats["ls_remote_failed"] <= 3
+    assert repos.stats["ls_remote"] == 0
+    # a later refresh (asked after that failure) tries again
+    before = repos.stats["ls_remote_failed"]
+    try:
+        repos.resolve(url, "HEAD", None, refresh=True)
+    except RepoError:
+        pass
+    assert repos.stats["ls_remote_failed"] == before + 1
