@@ -180,10 +180,10 @@ def explain_stuck(ctl, client, name: str) -> None:
         "processing",
         name in q._processing,
     )
-    w = ctl._written.get(name)
+    w = ctl._own.pending(name)
     print(
-        "        written:",
-        w and (w[0], (w[1].get("status") or {}).get("health"), round(time.monotonic() - w[2], 1)),
+        "        undelivered write:",
+        w and ((w.get("metadata") or {}).get("resourceVersion"), (w.get("status") or {}).get("health")),
     )
     inf = ctl.apps.get(name) or {}
     print(
@@ -302,7 +302,7 @@ def main() -> None:
                     (app.get("metadata") or {}).get("resourceVersion"),
                     ((app.get("status") or {}).get("health") or {}).get("status"),
                     (new_status.get("health") or {}).get("status"),
-                    ctl._written.get(name, [None])[0],
+                    ((ctl._own.pending(name) or {}).get("metadata") or {}).get("resourceVersion"),
                 ]
                 WRITES.setdefault(name, []).append(entry)
                 return original_write(app, new_status, *a, **kw)

@@ -13,7 +13,6 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from kedge.controller import project as projects
 from kedge.controller.autosync import FAILED_ATTEMPT
 from kedge.controller.clusters import ClusterRegistry
 from kedge.controller.compare import CompareResult, ServerSideDiffCache, compare_app, condition
+from kedge.controller.ownwrites import OwnWrites
 from kedge.controller.status import comparison_status, status_patch
 from kedge.controller.workqueue import WorkQueue
 from kedge.errors import KedgeError
@@ -37,8 +37,6 @@ REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 DEBOUNCE = 0.2
 DEBOUNCE_OPERATION = 1.0  # the debounce while the app's operation runs, and while it settles
 SETTLING = 5.0  # seconds after a sync during which its rollout's changes are collected longer
-SEEN_VERSIONS = 8  # resourceVersions remembered per app from the informer
-WRITTEN_TTL = 30.0  # seconds a status write waits to be seen through the informer
 
 
 @dataclass
@@ -84,13 +82,7 @@ class AppController:
         self._next_resync: dict[str, float] = {}
         self._status_subresource: bool | None = None
         self._settling: dict[str, float] = {}  # name -> until when a finished sync settles
-        #: name -> (resourceVersion, object, when) of our last status write the Application
-        #: informer has not delivered yet: the base for the next write while the informer lags
-        self._written: dict[str, tuple[str, dict[str, Any], float]] = {}
-        #: name -> the last resourceVersions the informer delivered (to tell whether a write's
-        #: answer is already behind the informer when it is remembered)
-        self._seen: dict[str, deque[str]] = {}
-        self._written_lock = threading.Lock()
+        self._own = OwnWrites()  # status writes the Application informer has not delivered yet
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._cluster_info: dict[str, tuple[str, list[str]]] = {}
@@ -138,21 +130,11 @@ class AppController:
         if etype == "DELETED":
             self.states.pop(name, None)
             self._next_resync.pop(name, None)
-            with self._written_lock:
-                self._written.pop(name, None)
-                self._seen.pop(name, None)
+            self._own.forget(name)
             self._settling.pop(name, None)
             return
         assert new is not None
-        rv = (new.get("metadata") or {}).get("resourceVersion") or ""
-        with self._written_lock:
-            seen = self._seen.get(name)
-            if seen is None:
-                seen = self._seen[name] = deque(maxlen=SEEN_VERSIONS)
-            seen.append(rv)
-            written = self._written.get(name)
-            if written is not None and written[0] == rv:
-                del self._written[name]  # the informer has caught up with our last write
+        self._own.observed(name, (new.get("metadata") or {}).get("resourceVersion") or "")
         refresh = ((new.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
         # Not metadata.generation: Applications have no status subresource (as in Argo CD), so every
         # status write bumps it, and comparing it made each of our own writes queue another reconcile.
@@ -367,13 +349,13 @@ class AppController:
         name = app["metadata"]["name"]
         # our last write first, then the informer's copy as it is now (not as it was when the
         # reconcile began): the informer stores an object before it forgets our write of it
-        written = self._written.get(name)
+        written = self._own.pending(name)
         current = self.apps.get(name) or app
         patch = status_patch(current.get("status"), new_status, max_age=self.resync)
-        if written is not None and time.monotonic() - written[2] < WRITTEN_TTL:
+        if written is not None:
             # the informer has not delivered our previous write yet, so its copy may be older
             # than the server's: what differs from either copy is written
-            since_ours = status_patch(written[1].get("status"), new_status, max_age=self.resync)
+            since_ours = status_patch(written.get("status"), new_status, max_age=self.resync)
             if since_ours:
                 patch = {**(patch or {}), **since_ours}
         res = self.client.resource_for(API_VERSION, "Application")
@@ -393,7 +375,7 @@ class AppController:
                     raise
             else:
                 self.stats["status_writes"] += 1
-                self._remember(name, merged)
+                self._own.wrote(name, merged)
                 return True
         if patch is None and not clear_refresh:
             return False
@@ -424,36 +406,14 @@ class AppController:
                 log.warning("could not clear the refresh annotation of %s: %s", name, exc)
             if "status" in body:
                 self.stats["status_writes"] += 1
-        self._remember(name, out)
+        self._own.wrote(name, out)
         return False
-
-    def _remember(self, name: str, out: Any) -> None:
-        """Keep what a write of ours returned until the informer delivers it (see latest()),
-        unless the informer has delivered it already."""
-        if not isinstance(out, dict):
-            return
-        rv = (out.get("metadata") or {}).get("resourceVersion")
-        if not rv:
-            return
-        with self._written_lock:
-            if rv in (self._seen.get(name) or ()):
-                self._written.pop(name, None)
-            else:
-                self._written[name] = (rv, out, time.monotonic())
-
-    def delivered(self, name: str, rv: str) -> bool:
-        """Whether the Application informer has recently delivered version ``rv`` of the app."""
-        with self._written_lock:
-            return rv in (self._seen.get(name) or ())
 
     def latest(self, name: str) -> dict[str, Any] | None:
         """The newest copy of an Application this controller knows: what its own last write
         returned while the informer has not delivered it yet, else the informer's. (A copy
         that turns out older than the server's only costs a refused conditional write.)"""
-        written = self._written.get(name)
-        if written is not None and time.monotonic() - written[2] < WRITTEN_TTL:
-            return written[1]
-        return self.apps.get(name)
+        return self._own.pending(name) or self.apps.get(name)
 
 
 def _operation_running(app: dict[str, Any]) -> bool:

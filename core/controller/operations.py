@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kedge.controller import project as projects
+from kedge.controller.ownwrites import OwnWrites
 from kedge.controller.status import now_iso
 from kedge.controller.windows import can_sync
 from kedge.controller.workqueue import WorkQueue
@@ -55,10 +56,6 @@ DELETION_APPROVED = "argocd.argoproj.io/deletion-approved"
 
 class OperationError(KedgeError):
     """A request the API refuses (another operation running, auto-sync on, no such history id...)."""
-
-
-class OperationConflict(OperationError):
-    """The Application changed while an operation was being requested."""
 
 
 # -- small helpers -----------------------------------------------------------------------------------
@@ -117,15 +114,13 @@ def _write_operation(
     client: KubeClient,
     app: dict[str, Any],
     operation: dict[str, Any],
-    attempts: int = 8,
     status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Set ``operation`` unless one is pending or running (optimistic concurrency: a concurrent
-    status write by the controller is retried, a concurrent operation is refused). With
-    ``attempts=1`` a changed app is not re-read: the caller decides again. ``status``: a merge
-    patch of ``status`` written along (the controller starting the operation at once)."""
+    status write by the controller is retried, a concurrent operation is refused). ``status``:
+    a merge patch of ``status`` written along (the controller starting the operation at once)."""
     meta = app["metadata"]
-    for attempt in range(attempts):
+    for _ in range(8):
         body: dict[str, Any] = {
             "metadata": {"resourceVersion": meta["resourceVersion"]},
             "operation": operation,
@@ -137,15 +132,11 @@ def _write_operation(
         except KubeError as exc:
             if not exc.conflict:
                 raise
-        if attempt == attempts - 1:
-            break
         app = get_app(client, meta["namespace"], meta["name"])
         meta = app["metadata"]
         if app.get("operation") or operation_in_progress(app):
             raise OperationError("another operation is already in progress")
-    raise OperationConflict(
-        "the application keeps changing while the operation is being requested; try again"
-    )
+    raise OperationError("the application keeps changing while the operation is being requested; try again")
 
 
 # -- the library API ---------------------------------------------------------------------------------
@@ -378,9 +369,9 @@ class OperationRunner:
         self._stop = threading.Event()
         self.stats: dict[str, float] = {"operations": 0, "succeeded": 0, "failed": 0, "cpu_seconds": 0.0}
         self.last_skip: dict[str, str] = {}  # auto-sync decisions, for the API
-        #: name -> (resourceVersion, object, when) of this runner's last write of the app, until
-        #: the informer delivers it; while one is pending the app is read from the server
-        self._mine: dict[str, tuple[str, dict[str, Any], float]] = {}
+        #: this runner's writes the informer has not delivered yet; while one is pending the app
+        #: is read from the server
+        self._mine = OwnWrites()
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def attach(self) -> None:
@@ -400,12 +391,10 @@ class OperationRunner:
     def _on_app(self, etype: str, new: dict[str, Any] | None, old: dict[str, Any] | None) -> None:
         if new is None:
             if old is not None:
-                self._mine.pop((old.get("metadata") or {}).get("name", ""), None)
+                self._mine.forget((old.get("metadata") or {}).get("name", ""))
             return
         meta = new.get("metadata") or {}
-        mine = self._mine.get(meta.get("name", ""))
-        if mine is not None and mine[0] == meta.get("resourceVersion"):
-            self._mine.pop(meta.get("name", ""), None)
+        self._mine.observed(meta.get("name", ""), meta.get("resourceVersion") or "")
         if new.get("operation") or operation_in_progress(new) or meta.get("deletionTimestamp"):
             self.queue.add(meta.get("name", ""))
 
@@ -430,18 +419,13 @@ class OperationRunner:
 
     def _patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         out = self.client.patch(_res(self.client), self.ctl.namespace, name, body, MERGE_PATCH)
-        rv = ((out or {}).get("metadata") or {}).get("resourceVersion")
-        delivered = getattr(self.ctl, "delivered", None)
-        if rv and not (delivered is not None and delivered(name, rv)):
-            self._mine[name] = (rv, out, time.monotonic())
+        self._mine.wrote(name, out)
         return out
 
     def _current(self, name: str) -> dict[str, Any]:
         """The app: the informer's copy (this runner is woken by its events, so that copy has
         the operation) unless this runner's own last write is not delivered yet; then read."""
-        mine = self._mine.get(name)
-        if mine is None or time.monotonic() - mine[2] > 30.0:
-            self._mine.pop(name, None)
+        if self._mine.pending(name) is None:
             cached = self.ctl.apps.get(name)
             if cached is not None:
                 return cached
@@ -666,10 +650,9 @@ class OperationRunner:
         sync_result: dict[str, Any] | None,
     ) -> None:
         name = app["metadata"]["name"]
-        mine = self._mine.get(name)
         # first try: the newest copy known (this runner's last write), with its resourceVersion
         # as the precondition; a conflict (someone wrote meanwhile) reads the app
-        cur = mine[1] if mine is not None else app
+        cur = self._mine.pending(name) or app
         for attempt in range(10):
             if attempt:
                 cur = get_app(self.client, self.ctl.namespace, name)
@@ -717,6 +700,5 @@ class OperationRunner:
             except KubeError as exc:
                 if not exc.conflict:
                     raise
-        if hasattr(self.ctl, "operation_finished"):
-            self.ctl.operation_finished(name)
+        self.ctl.operation_finished(name)
         self.ctl.queue.add(name)  # compare again now that the cluster changed
