@@ -107,13 +107,12 @@ class _Stop(Exception):
         self.message = message
 
 
-def _parse_started(value: str) -> str | None:
-    """An operation's ``startedAt`` if it is a valid RFC 3339 UTC timestamp."""
+def _unix_seconds(value: str) -> int | None:
+    """An RFC 3339 UTC timestamp (``startedAt``) as Unix seconds; None when it is not one."""
     try:
-        datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ")
+        return int(datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
     except ValueError:
         return None
-    return value
 
 
 def _version(obj: dict[str, Any]) -> str:
@@ -350,8 +349,7 @@ class SyncRun:
         generate = meta.get("generateName")
         if not generate:
             return obj
-        started = _parse_started(self.op_started_at) or self._started_at
-        when = int(datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        when = _unix_seconds(self.op_started_at) or _unix_seconds(self._started_at)
         rev = self.revision[:7] if len(self.revision) >= 8 else self.revision
         named = copy.deepcopy(obj)
         named["metadata"]["name"] = f"{generate}{rev}-{phase}-{when}".lower()
