@@ -181,3 +181,13 @@ def kedge_cli(local_cluster, control_plane, tmp_path):
 
 def unique(prefix: str) -> str:
     return f"{prefix}{os.getpid() % 1000}-{next(_names)}"
+
+
+def app_create(
+    name: str, repo_url: str, dest_namespace: str, *extra: str, path: str = "guestbook"
+) -> list[str]:
+    """``kedge app create`` arguments: ``repo_url``/``path`` deployed in-cluster to ``dest_namespace``."""
+    return [
+        "app", "create", name, "--repo", repo_url, "--path", path,
+        "--dest-server", "https://kubernetes.default.svc", "--dest-namespace", dest_namespace, *extra,
+    ]  # fmt: skip

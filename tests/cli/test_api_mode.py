@@ -12,7 +12,7 @@ import threading
 
 import pytest
 import yaml
-from conftest import unique, wait_for
+from conftest import app_create, unique, wait_for
 from gitservers import free_port
 
 
@@ -64,17 +64,7 @@ def test_login_then_commands_over_http(kedge_cli, api_server, cli_kube, guestboo
 
     name = unique("api")
     kedge_cli(
-        "app",
-        "create",
-        name,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "guestbook",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
+        *app_create(name, guestbook_repo.url, kube_namespace),
         extra_env=env,
     )
     a = wait_for(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from conftest import unique, wait_for
+from conftest import app_create, unique, wait_for
 
 
 def _reconciled(read, name):
@@ -19,19 +19,7 @@ def test_create_get_diff_sync_history(
     kedge_cli, read, cli_kube, cli_controller, guestbook_repo, kube_namespace
 ):
     name = unique("gb")
-    kedge_cli(
-        "app",
-        "create",
-        name,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "guestbook",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
-    )
+    kedge_cli(*app_create(name, guestbook_repo.url, kube_namespace))
     a = _reconciled(read, name)
     assert a["spec"]["source"] == {"repoURL": guestbook_repo.url, "path": "guestbook"}
     assert a["status"]["sync"]["status"] == "OutOfSync"
@@ -172,17 +160,7 @@ def test_create_get_diff_sync_history(
 def test_set_unset_patch_and_delete(kedge_cli, read, cli_controller, guestbook_repo, kube_namespace):
     name = unique("set")
     kedge_cli(
-        "app",
-        "create",
-        name,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "guestbook",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
+        *app_create(name, guestbook_repo.url, kube_namespace),
         "--sync-policy",
         "automated",
         "--auto-prune",
@@ -222,19 +200,7 @@ def test_set_unset_patch_and_delete(kedge_cli, read, cli_controller, guestbook_r
     assert read("Application", name)["spec"]["source"]["path"] == "guestbook"
 
     # a second create with a different spec needs --upsert, the same spec is fine
-    args = [
-        "app",
-        "create",
-        name,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "elsewhere",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
-    ]
+    args = app_create(name, guestbook_repo.url, kube_namespace, path="elsewhere")
     out = kedge_cli(*args, check=False)
     assert out.returncode != 0 and "use upsert flag" in out.stderr
     kedge_cli(*args, "--upsert")
@@ -297,19 +263,7 @@ def test_diff_local_and_rollback(
     kedge_cli, read, cli_controller, cli_kube, guestbook_repo, kube_namespace, tmp_path
 ):
     name = unique("rb")
-    kedge_cli(
-        "app",
-        "create",
-        name,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "guestbook",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
-    )
+    kedge_cli(*app_create(name, guestbook_repo.url, kube_namespace))
     _reconciled(read, name)
     # selective sync by label: only the Service carries tier=frontend
     kedge_cli("app", "sync", name, "--label", "tier=frontend", "--timeout", "60")
@@ -371,21 +325,7 @@ def test_sync_window_blocks_and_is_shown(kedge_cli, guestbook_repo, kube_namespa
         "*",
     )
     name = unique("w")
-    kedge_cli(
-        "app",
-        "create",
-        name,
-        "--project",
-        proj,
-        "--repo",
-        guestbook_repo.url,
-        "--path",
-        "guestbook",
-        "--dest-server",
-        "https://kubernetes.default.svc",
-        "--dest-namespace",
-        kube_namespace,
-    )
+    kedge_cli(*app_create(name, guestbook_repo.url, kube_namespace, "--project", proj))
     assert "SyncWindow:         Sync Denied" in kedge_cli("app", "get", name).stdout
     assert "Active" in kedge_cli("proj", "windows", "list", proj).stdout
     out = kedge_cli("app", "sync", name, check=False)
